@@ -1,0 +1,40 @@
+// OSS trigger handler: every uploaded object under INPUT_PREFIX gets an IMM operation and a sidecar.
+// FC retries an async invocation that throws, so it throws only when a retryable failure happened.
+import { AppError } from '../../shared/errors';
+import { parseOssEvent } from '../../shared/fc/ossEvent';
+import type { FcContext } from '../../shared/fc/types';
+import { describeError } from '../../shared/log';
+import { createRuntime, invocationFrom, type Runtime, type RuntimeOptions } from '../../shared/runtime';
+import { processUpload, type UploadOutcome } from '../../shared/upload';
+
+export interface BatchSummary {
+  processed: number;
+  outcomes: Record<string, number>;
+  rejected: number;
+}
+
+export function createHandler(options: RuntimeOptions = {}) {
+  let runtime: Runtime | undefined;
+  return async function handler(event: Buffer, context: FcContext): Promise<BatchSummary> {
+    runtime ??= createRuntime(options);
+    const invocation = invocationFrom(context, runtime.log);
+    const { objects, rejected } = parseOssEvent(event);
+    for (const r of rejected) invocation.log.error({ problem: r.problem }, 'malformed OSS event record, dropped');
+
+    const settled = await Promise.allSettled(objects.map((object) => processUpload(object, runtime!, invocation)));
+    const outcomes: Record<string, number> = {};
+    let retry = false;
+    settled.forEach((result, i) => {
+      const outcome: UploadOutcome = result.status === 'fulfilled' ? result.value : { status: 'failed', sidecarKey: '', retryable: true };
+      if (result.status === 'rejected') invocation.log.error({ err: describeError(result.reason), key: objects[i].key }, 'record failed before its sidecar was written');
+      outcomes[outcome.status] = (outcomes[outcome.status] ?? 0) + 1;
+      if ('retryable' in outcome && outcome.retryable) retry = true;
+    });
+    const summary = { processed: objects.length, outcomes, rejected: rejected.length };
+    invocation.log.info(summary, 'batch done');
+    if (retry) throw new AppError('RetryableFailure', 'at least one record failed with a retryable error', 503, { retryable: true });
+    return summary;
+  };
+}
+
+export const handler = createHandler();

@@ -1,0 +1,122 @@
+// Temporary credentials for the media account's operator role, obtained with STS AssumeRole using the
+// function's own credentials. One warm container makes one STS call per role per credential lifetime:
+// results are cached until shortly before they expire, concurrent callers share one in-flight request,
+// and a failure is never cached.
+import { AppError, ForbiddenError, UpstreamError } from './errors';
+import { isTransient, sdkErrorInfo } from './sdkError';
+
+export interface Credentials {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string;
+  expiration?: Date;
+}
+
+export interface AssumeRoleInput {
+  roleArn: string;
+  roleSessionName: string;
+  durationSeconds: number;
+  externalId?: string;
+}
+
+export type AssumeRole = (base: Credentials, input: AssumeRoleInput) => Promise<Credentials>;
+
+export interface CredentialsProviderOptions {
+  roleArn?: string;
+  externalId?: string;
+  durationSeconds: number;
+  assumeRole: AssumeRole;
+  now?: () => number;
+  /** Credentials are refreshed this long before they expire. */
+  refreshMarginMs?: number;
+}
+
+interface CacheEntry {
+  promise: Promise<Credentials>;
+  /** Epoch ms after which the entry must not be used; Infinity while the request is in flight. */
+  usableUntil: number;
+}
+
+const FIVE_MINUTES = 5 * 60 * 1000;
+
+/** RoleSessionName: traceable (function + request id), 2–64 characters of `[A-Za-z0-9.@_-]`. */
+export function roleSessionName(functionName: string | undefined, requestId: string | undefined): string {
+  const raw = `${functionName || 'imm-bridge'}.${requestId || 'local'}`;
+  const safe = raw.replace(/[^A-Za-z0-9.@_-]/g, '-').slice(0, 64);
+  return safe.length >= 2 ? safe : `${safe}--`.slice(0, 2);
+}
+
+export class CredentialsProvider {
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly now: () => number;
+  private readonly refreshMarginMs: number;
+
+  constructor(private readonly options: CredentialsProviderOptions) {
+    this.now = options.now ?? Date.now;
+    this.refreshMarginMs = options.refreshMarginMs ?? FIVE_MINUTES;
+  }
+
+  /**
+   * Credentials to call IMM with. Without a configured role the function's own credentials are used
+   * (media and data account are the same).
+   */
+  async get(base: Credentials, caller: { functionName?: string; requestId?: string }): Promise<Credentials> {
+    const roleArn = this.options.roleArn;
+    if (!roleArn) return base;
+    const cached = this.cache.get(roleArn);
+    if (cached && cached.usableUntil > this.now()) return cached.promise;
+
+    const entry: CacheEntry = { promise: this.assume(base, roleArn, roleSessionName(caller.functionName, caller.requestId)), usableUntil: Infinity };
+    this.cache.set(roleArn, entry);
+    entry.promise.then(
+      (creds) => {
+        const expiresAt = creds.expiration?.getTime() ?? this.now() + this.options.durationSeconds * 1000;
+        entry.usableUntil = expiresAt - this.refreshMarginMs;
+      },
+      () => {
+        // Never cache a failure: the next caller tries again.
+        if (this.cache.get(roleArn) === entry) this.cache.delete(roleArn);
+      },
+    );
+    return entry.promise;
+  }
+
+  private async assume(base: Credentials, roleArn: string, sessionName: string): Promise<Credentials> {
+    try {
+      return await this.options.assumeRole(base, {
+        roleArn,
+        roleSessionName: sessionName,
+        durationSeconds: this.options.durationSeconds,
+        externalId: this.options.externalId,
+      });
+    } catch (error) {
+      throw assumeRoleError(error, roleArn, Boolean(this.options.externalId));
+    }
+  }
+}
+
+const TRUST_HINT = (roleArn: string, withExternalId: boolean) =>
+  `in the media account, the trust policy of \`${roleArn}\` must list this data account (\`acs:ram::<data-account-id>:root\` or the function role) under Principal.RAM` +
+  (withExternalId ? ' with Condition `StringEquals` `sts:ExternalId` equal to IMM_ROLE_EXTERNAL_ID' : '') +
+  `, and the function role needs \`sts:AssumeRole\` on \`${roleArn}\``;
+
+export function assumeRoleError(error: unknown, roleArn: string, withExternalId: boolean): AppError {
+  if (error instanceof AppError) return error;
+  const info = sdkErrorInfo(error);
+  if (isTransient(info)) {
+    return new UpstreamError('StsUnavailable', `sts:AssumeRole on \`${roleArn}\` failed: ${info.code}`, info.code.includes('Throttling') ? 503 : 502, error);
+  }
+  if (info.code === 'NoPermission' || info.statusCode === 403) {
+    let hint = TRUST_HINT(roleArn, withExternalId);
+    if (/ExternalId/i.test(info.message)) {
+      hint = `the ExternalId sent (IMM_ROLE_EXTERNAL_ID) does not satisfy the \`sts:ExternalId\` condition in the trust policy of \`${roleArn}\`: set IMM_ROLE_EXTERNAL_ID to the value the media account put in the trust policy`;
+    } else if (/not trusted|trust policy/i.test(info.message) && !/sts:AssumeRole on acs|identity/i.test(info.message)) {
+      hint = TRUST_HINT(roleArn, withExternalId);
+    }
+    return new ForbiddenError('AssumeRoleDenied', `sts:AssumeRole on \`${roleArn}\` was denied: ${info.message}`, hint, error);
+  }
+  if (info.code.startsWith('EntityNotExist')) {
+    return new ForbiddenError('RoleNotFound', `the role \`${roleArn}\` does not exist: ${info.message}`, 'check IMM_ROLE_ARN: the operator role must exist in the media account', error);
+  }
+  return new AppError('AssumeRoleFailed', `sts:AssumeRole on \`${roleArn}\` failed: ${info.code}: ${info.message}`, 502, { cause: error, expose: true });
+}

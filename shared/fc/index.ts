@@ -1,0 +1,3 @@
+export * from './types';
+export { parseOssEvent, type UploadedObject, type ParsedOssEvent } from './ossEvent';
+export { parseHttpEvent, jsonResponse, errorResponse, type HttpRequest } from './httpEvent';

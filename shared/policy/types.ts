@@ -1,0 +1,84 @@
+// Public types of the RAM policy engine. The engine has three stages, each a pure function:
+// parse (JSON → ParsedPolicy, or problems by path), evaluate (one policy → decision + the statements
+// that decided it) and combine (the RAM flows: identity-only, OSS, AssumeRole).
+
+export type PolicyKind = 'identity' | 'bucket' | 'trust';
+
+export type Decision = 'Allow' | 'ExplicitDeny' | 'ImplicitDeny';
+
+export type Effect = 'Allow' | 'Deny';
+
+/** A problem found while parsing or validating a policy, located by a JSON-ish path such as `Statement[1].Condition.IpAddress`. */
+export interface PolicyProblem {
+  code: string;
+  message: string;
+  path: string;
+}
+
+/** One statement that took part in a decision. `policy` names the policy: `identity[0]`, `session`, `resource`. */
+export interface Reason {
+  policy: string;
+  statement: number;
+  sid?: string;
+  effect: Effect;
+}
+
+/** Condition context: key → value(s). A missing key is `undefined` (see README "missing condition keys"). */
+export type ConditionContext = Record<string, string | readonly string[] | undefined>;
+
+/**
+ * The caller of a request.
+ * - `acs:ram::<uid>:root`, `acs:ram::<uid>:user/<name>`, `arn:sts::<uid>:assumed-role/<role>/<session>`
+ *   (the `acs:ram::<uid>:role/<role>/<session>` spelling is accepted too),
+ * - a service name such as `imm.aliyuncs.com` (a cloud service assuming a role),
+ * - `*` or `anonymous` for an unsigned request.
+ */
+export interface AuthRequest {
+  principal: string;
+  action: string;
+  resource: string;
+  context?: ConditionContext;
+  /** Numeric id of a RAM user, which bucket-policy Principal lists may name. */
+  principalUid?: string;
+}
+
+export interface Evaluation {
+  decision: Decision;
+  reasons: Reason[];
+}
+
+export interface AuthorizationResult extends Evaluation {
+  /** Human-readable, one line per step, e.g. `identity: ImplicitDeny (no statement allows oss:GetObject)`. */
+  explanation: string[];
+  errors: PolicyProblem[];
+}
+
+/** Parsed, validated policy. Opaque to callers: only the engine reads its fields. */
+export interface ParsedPolicy {
+  readonly kind: PolicyKind;
+  readonly statements: readonly ParsedStatement[];
+  /** The text of the document, for size checks and display. */
+  readonly source: unknown;
+}
+
+export interface ParsedStatement {
+  readonly index: number;
+  readonly sid?: string;
+  readonly effect: Effect;
+  readonly actions?: readonly string[];
+  readonly notActions?: readonly string[];
+  readonly resources?: readonly string[];
+  /** Bucket policy: list of strings (`[]` already expanded to `["*"]`). */
+  readonly bucketPrincipals?: readonly string[];
+  /** Trust policy: `{RAM, Service, Federated}`. */
+  readonly trustPrincipals?: { readonly RAM: readonly string[]; readonly Service: readonly string[]; readonly Federated: readonly string[] };
+  readonly conditions: readonly ParsedCondition[];
+}
+
+export interface ParsedCondition {
+  readonly operator: string;
+  readonly key: string;
+  readonly values: readonly string[];
+}
+
+export type ParseResult = { ok: true; policy: ParsedPolicy; problems: PolicyProblem[] } | { ok: false; problems: PolicyProblem[] };

@@ -1,0 +1,81 @@
+// Everything a warm container keeps between invocations: configuration, logger, the credentials cache
+// and SDK clients. Built lazily once per container; tests inject their own pieces.
+import { loadConfig, type Config } from './config';
+import { CredentialsProvider, type AssumeRole, type Credentials } from './credentials';
+import { AppError } from './errors';
+import type { FcContext } from './fc/types';
+import { createImmClient, type ImmClient } from './imm';
+import { createLogger, type Logger } from './log';
+import { createSidecarStore, type SidecarStore } from './oss';
+import { createStsAssumeRole } from './sts';
+
+export interface Invocation {
+  functionName?: string;
+  requestId?: string;
+  /** The function role's credentials from the FC context. */
+  credentials: Credentials;
+  log: Logger;
+}
+
+export interface Runtime {
+  config: Config;
+  log: Logger;
+  /** IMM client with the operator role's credentials (or the function's own when no role is set). */
+  imm(invocation: Invocation): Promise<ImmClient>;
+  /** Sidecar reads and writes with the function's own credentials, in the data account. */
+  sidecars(invocation: Invocation): SidecarStore;
+}
+
+export interface RuntimeOptions {
+  env?: NodeJS.ProcessEnv;
+  log?: Logger;
+  assumeRole?: AssumeRole;
+  now?: () => number;
+}
+
+export function createRuntime(options: RuntimeOptions = {}): Runtime {
+  const config = loadConfig(options.env ?? process.env);
+  const log = options.log ?? createLogger();
+  const provider = new CredentialsProvider({
+    roleArn: config.immRoleArn,
+    externalId: config.immRoleExternalId,
+    durationSeconds: config.stsDurationSeconds,
+    assumeRole: options.assumeRole ?? createStsAssumeRole(config),
+    now: options.now,
+  });
+  // Clients are keyed by AccessKeyId, so renewed credentials get a new client and old ones are dropped.
+  let immClient: { keyId: string; client: ImmClient } | undefined;
+  let sidecarStore: { keyId: string; store: SidecarStore } | undefined;
+  return {
+    config,
+    log,
+    async imm(invocation) {
+      const creds = await provider.get(invocation.credentials, invocation);
+      if (immClient?.keyId !== creds.accessKeyId) immClient = { keyId: creds.accessKeyId, client: createImmClient(creds, config) };
+      return immClient.client;
+    },
+    sidecars(invocation) {
+      const keyId = invocation.credentials.accessKeyId;
+      if (sidecarStore?.keyId !== keyId) sidecarStore = { keyId, store: createSidecarStore(invocation.credentials, config) };
+      return sidecarStore.store;
+    },
+  };
+}
+
+/** The function's own credentials from the FC context; FC fills them only when the function has a role. */
+export function invocationFrom(context: FcContext, log: Logger): Invocation {
+  const c = context.credentials;
+  if (!c?.accessKeyId || !c.accessKeySecret) {
+    throw new AppError('MissingFunctionRole', 'the FC context has no credentials', 500, {
+      expose: false,
+      hint: 'set `role` on the function in s.yaml: FC fills context.credentials only for functions with a role',
+    });
+  }
+  const requestId = context.requestId;
+  return {
+    functionName: context.function?.name,
+    requestId,
+    credentials: { accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, securityToken: c.securityToken },
+    log: log.child({ requestId }),
+  };
+}

@@ -1,0 +1,52 @@
+// What happens to one uploaded object: pick the IMM operation, run it with the operator role, and
+// record the outcome in a sidecar next to the results. A failure becomes a `failed` sidecar; whether the
+// event should be re-delivered is reported back to the handler.
+import { describeError } from './log';
+import { toAppError } from './errors';
+import type { UploadedObject } from './fc/ossEvent';
+import { jobFor } from './jobs';
+import type { Sidecar } from './oss';
+import type { Invocation, Runtime } from './runtime';
+import { formatOssUri } from './uri';
+
+export type UploadOutcome =
+  | { status: 'ignored'; reason: string }
+  | { status: Sidecar['status']; sidecarKey: string; retryable: boolean };
+
+export async function processUpload(object: UploadedObject, runtime: Runtime, invocation: Invocation): Promise<UploadOutcome> {
+  const { config } = runtime;
+  const log = invocation.log.child({ bucket: object.bucket, key: object.key });
+  // Only objects under INPUT_PREFIX are work; anything else (our own results included) is never processed,
+  // so a misconfigured trigger cannot loop.
+  if (!object.key.startsWith(config.inputPrefix)) {
+    log.info({ inputPrefix: config.inputPrefix }, 'object is outside INPUT_PREFIX, skipped');
+    return { status: 'ignored', reason: 'outside INPUT_PREFIX' };
+  }
+  if (!config.allowedBuckets.has(object.bucket)) {
+    log.warn('event from a bucket not in ALLOWED_BUCKETS, skipped');
+    return { status: 'ignored', reason: 'bucket not allowed' };
+  }
+  const source = formatOssUri(object);
+  const job = jobFor(object.key);
+  const base = { source, processedAt: new Date().toISOString() };
+  let sidecar: Sidecar;
+  let retryable = false;
+  if (job.operation === 'none') {
+    sidecar = { ...base, operation: 'none', status: 'skipped', reason: job.reason };
+  } else {
+    try {
+      const imm = await runtime.imm(invocation);
+      const result = await imm.detectImageScore({ projectName: config.immProject, sourceUri: source });
+      sidecar = { ...base, operation: job.operation, status: 'succeeded', score: result.score, requestId: result.requestId };
+    } catch (caught) {
+      const error = toAppError(caught);
+      retryable = error.retryable;
+      log.warn({ err: describeError(error), retryable }, 'IMM operation failed');
+      const message = error.expose ? error.message : 'internal error';
+      sidecar = { ...base, operation: job.operation, status: 'failed', error: { code: error.code, message, ...(error.hint ? { hint: error.hint } : {}) } };
+    }
+  }
+  const sidecarKey = await runtime.sidecars(invocation).write(object.bucket, object.key, sidecar);
+  log.info({ status: sidecar.status, sidecarKey }, 'sidecar written');
+  return { status: sidecar.status, sidecarKey, retryable };
+}

@@ -1,0 +1,49 @@
+// `oss://<bucket>/<key>` URIs, validated by OSS's own naming rules before anything is sent anywhere.
+import { BadRequestError } from './errors';
+
+export interface OssLocation {
+  bucket: string;
+  key: string;
+}
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+const MAX_KEY_BYTES = 1023;
+const URI_HINT = 'use `oss://<bucket>/<key>`, e.g. `oss://my-bucket/incoming/photo.jpg`';
+
+function invalid(message: string): BadRequestError {
+  return new BadRequestError(message, URI_HINT, 'InvalidUri');
+}
+
+export function parseOssUri(uri: unknown): OssLocation {
+  if (typeof uri !== 'string' || uri.length === 0) throw invalid('`uri` must be a non-empty string');
+  if (!uri.startsWith('oss://')) {
+    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(uri)?.[1];
+    throw invalid(scheme ? `unsupported URI scheme \`${scheme}\`: only \`oss\` is accepted` : `\`${truncate(uri)}\` is not an oss:// URI`);
+  }
+  const rest = uri.slice('oss://'.length);
+  const slash = rest.indexOf('/');
+  const bucket = slash < 0 ? rest : rest.slice(0, slash);
+  const key = slash < 0 ? '' : rest.slice(slash + 1);
+  if (!bucket) throw invalid('the URI names no bucket');
+  if (!BUCKET_NAME.test(bucket)) throw invalid(`\`${truncate(bucket)}\` is not a valid bucket name (3–63 of a-z, 0-9 and -, starting and ending with a letter or digit)`);
+  validateKey(key);
+  return { bucket, key };
+}
+
+export function validateKey(key: string): void {
+  if (!key) throw invalid('the URI names no object key');
+  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw invalid(`the object key is longer than ${MAX_KEY_BYTES} bytes`);
+  if (key.startsWith('/') || key.startsWith('\\')) throw invalid('the object key must not start with `/` or `\\`');
+  // Control characters and `.`/`..` segments: OSS would accept some of them, but no legitimate caller needs
+  // them and they are how path-traversal tricks start.
+  if (/[\u0000-\u001f\u007f]/.test(key)) throw invalid('the object key contains control characters');
+  if (key.split(/[/\\]/).some((segment) => segment === '..' || segment === '.')) throw invalid('the object key must not contain `.` or `..` path segments');
+}
+
+export function formatOssUri(location: OssLocation): string {
+  return `oss://${location.bucket}/${location.key}`;
+}
+
+function truncate(value: string, max = 80): string {
+  return value.length > max ? `${value.slice(0, max)}…` : value;
+}
