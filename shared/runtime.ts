@@ -29,13 +29,16 @@ export interface Runtime {
 export interface RuntimeOptions {
   env?: NodeJS.ProcessEnv;
   log?: Logger;
+  /** Where log lines go (stdout by default); the local stack and tests collect them. */
+  logDestination?: { write(line: string): void };
   assumeRole?: AssumeRole;
   now?: () => number;
 }
 
 export function createRuntime(options: RuntimeOptions = {}): Runtime {
-  const config = loadConfig(options.env ?? process.env);
-  const log = options.log ?? createLogger();
+  const env = options.env ?? process.env;
+  const config = loadConfig(env);
+  const log = options.log ?? createLogger({}, options.logDestination, env.LOG_LEVEL ?? 'info');
   const provider = new CredentialsProvider({
     roleArn: config.immRoleArn,
     externalId: config.immRoleExternalId,

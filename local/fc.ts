@@ -1,0 +1,255 @@
+// The offline Function Compute: runs handlers the way FC 3.0 does — Buffer events, a context whose
+// credentials are the function role's temporary keys — delivers OSS events asynchronously with FC's
+// default of 3 retries, and serves HTTP triggers as v1 events.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { FcContext, FcHttpEvent, FcHttpResponse, FcOssEventRecord } from '../shared/fc/types';
+import { listen, readBody, type RunningServer } from './server';
+import type { Telemetry } from './telemetry';
+
+export type Handler = (event: Buffer, context: FcContext) => Promise<unknown>;
+
+export interface TemporaryKey {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string;
+  expiration?: Date;
+}
+
+/** How FC obtains a function role's keys: it assumes the role as the `fc.aliyuncs.com` service. */
+export type RoleAssumer = (roleArn: string, sessionName: string) => Promise<TemporaryKey>;
+
+export interface FunctionSpec {
+  name: string;
+  roleArn: string;
+  handler: Handler;
+  timeoutSeconds?: number;
+  memoryMb?: number;
+}
+
+export interface OssTrigger {
+  functionName: string;
+  bucket: string;
+  /** FC trigger event names, e.g. `oss:ObjectCreated:*`. */
+  events: string[];
+  prefix: string;
+  suffix: string;
+}
+
+export interface FcRunnerOptions {
+  assumeRole: RoleAssumer;
+  telemetry: Telemetry;
+  region: string;
+  accountId: string;
+  /** Delay before retry n (1-based) of a failed async invocation; FC retries 3 times by default. */
+  retryDelaysMs?: number[];
+  now?: () => number;
+}
+
+export interface DeliveryRecord {
+  functionName: string;
+  key: string;
+  attempts: number;
+  ok: boolean;
+  error?: string;
+}
+
+const MAX_HTTP_BODY = 32 * 1024 * 1024;
+
+export class FcRunner {
+  private readonly functions = new Map<string, FunctionSpec>();
+  private readonly keys = new Map<string, Promise<TemporaryKey>>();
+  private readonly triggers: OssTrigger[] = [];
+  private readonly pending = new Set<Promise<void>>();
+  readonly deliveries: DeliveryRecord[] = [];
+  private readonly retryDelaysMs: number[];
+  private readonly now: () => number;
+
+  constructor(private readonly options: FcRunnerOptions) {
+    this.retryDelaysMs = options.retryDelaysMs ?? [200, 400, 800];
+    this.now = options.now ?? Date.now;
+  }
+
+  deploy(spec: FunctionSpec): void {
+    this.functions.set(spec.name, spec);
+  }
+
+  addOssTrigger(trigger: OssTrigger): void {
+    if (!this.functions.has(trigger.functionName)) throw new Error(`no function \`${trigger.functionName}\` for the OSS trigger`);
+    this.triggers.push(trigger);
+  }
+
+  /** Called by the OSS emulator for every created object; each matching trigger gets an async invocation. */
+  deliverOssEvent(record: FcOssEventRecord): void {
+    for (const trigger of this.triggers) {
+      if (!matchesTrigger(trigger, record)) continue;
+      const delivery = this.deliverWithRetries(trigger.functionName, record).finally(() => this.pending.delete(delivery));
+      this.pending.add(delivery);
+    }
+  }
+
+  /** Resolves when every OSS event delivered so far (retries included) has finished, so tests never sleep. */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  /** Invokes a function once, as FC would: Buffer event, fresh request id, role credentials in the context. */
+  async invoke(functionName: string, event: Buffer, retryCount = 0): Promise<unknown> {
+    const spec = this.functions.get(functionName);
+    if (!spec) throw new Error(`no function \`${functionName}\``);
+    const credentials = await this.credentialsFor(spec);
+    const requestId = `1-${randomUUID()}`;
+    const context: FcContext = {
+      requestId,
+      credentials: { accessKeyId: credentials.accessKeyId, accessKeySecret: credentials.accessKeySecret, securityToken: credentials.securityToken },
+      function: { name: spec.name, handler: 'index.handler', memory: spec.memoryMb ?? 512, timeout: spec.timeoutSeconds ?? 60 },
+      service: { qualifier: 'LATEST' },
+      region: this.options.region,
+      accountId: this.options.accountId,
+      retryCount,
+    };
+    this.options.telemetry.countInvocation(functionName);
+    return spec.handler(event, context);
+  }
+
+  /** Serves a function's HTTP trigger: each request becomes a v1 event, each returned struct a response. */
+  async startHttpTrigger(functionName: string, port: number, host = '127.0.0.1'): Promise<RunningServer> {
+    const server = createServer((req, res) => {
+      this.handleHttp(functionName, req, res).catch((error: unknown) => {
+        if (!res.headersSent) writeJson(res, 502, { ErrorCode: 'UnhandledInvocationError', ErrorMessage: String((error as Error)?.message ?? error) });
+        else res.destroy();
+      });
+    });
+    return listen(server, port, host);
+  }
+
+  private async handleHttp(functionName: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let body: Buffer;
+    try {
+      body = await readBody(req, MAX_HTTP_BODY);
+    } catch {
+      // FC's gateway refuses oversized bodies before the function runs.
+      writeJson(res, 413, { ErrorCode: 'EntityTooLarge', ErrorMessage: `the request body exceeds ${MAX_HTTP_BODY} bytes` });
+      return;
+    }
+    const event = toHttpEvent(req, body, this.options.accountId, this.now());
+    let result: unknown;
+    try {
+      result = await this.invoke(functionName, Buffer.from(JSON.stringify(event)));
+    } catch (error) {
+      writeJson(res, 502, { ErrorCode: 'UnhandledInvocationError', ErrorMessage: String((error as Error)?.message ?? error) });
+      return;
+    }
+    writeFcResponse(res, result);
+  }
+
+  private async deliverWithRetries(functionName: string, record: FcOssEventRecord): Promise<void> {
+    const event = Buffer.from(JSON.stringify({ events: [record] }));
+    const log: DeliveryRecord = { functionName, key: record.oss.object.key, attempts: 0, ok: false };
+    this.deliveries.push(log);
+    for (let attempt = 0; attempt <= this.retryDelaysMs.length; attempt++) {
+      if (attempt > 0) await sleep(this.retryDelaysMs[attempt - 1]);
+      log.attempts = attempt + 1;
+      try {
+        await this.invoke(functionName, event, attempt);
+        log.ok = true;
+        log.error = undefined;
+        return;
+      } catch (error) {
+        log.error = String((error as Error)?.message ?? error);
+      }
+    }
+  }
+
+  /** FC keeps a role's keys for the function and renews them before they run out. */
+  private async credentialsFor(spec: FunctionSpec): Promise<TemporaryKey> {
+    const cached = this.keys.get(spec.name);
+    if (cached) {
+      const key = await cached.catch(() => undefined);
+      if (key && (!key.expiration || key.expiration.getTime() - this.now() > 5 * 60 * 1000)) return key;
+    }
+    const fresh = this.options.assumeRole(spec.roleArn, `fc-${spec.name}`.slice(0, 64));
+    this.keys.set(spec.name, fresh);
+    fresh.catch(() => this.keys.delete(spec.name));
+    return fresh;
+  }
+}
+
+export function matchesTrigger(trigger: OssTrigger, record: FcOssEventRecord): boolean {
+  if (record.oss.bucket.name !== trigger.bucket) return false;
+  const key = record.oss.object.key;
+  if (!key.startsWith(trigger.prefix) || !key.endsWith(trigger.suffix)) return false;
+  const name = `oss:${record.eventName}`;
+  return trigger.events.some((pattern) => pattern === name || (pattern.endsWith(':*') && name.startsWith(pattern.slice(0, -1))));
+}
+
+function toHttpEvent(req: IncomingMessage, body: Buffer, accountId: string, now: number): FcHttpEvent {
+  const url = new URL(req.url ?? '/', 'http://local');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const queryParameters: Record<string, string> = {};
+  for (const name of new Set(url.searchParams.keys())) queryParameters[name] = url.searchParams.getAll(name).join(',');
+  const contentType = req.headers['content-type'] ?? '';
+  const textual = body.length === 0 || /^(text\/|application\/(json|x-www-form-urlencoded|xml))/i.test(contentType);
+  let path = url.pathname;
+  try {
+    path = decodeURIComponent(url.pathname);
+  } catch {
+    // A malformed escape stays encoded; the function sees what was sent.
+  }
+  return {
+    version: 'v1',
+    rawPath: url.pathname,
+    headers,
+    queryParameters,
+    body: textual ? body.toString('utf8') : body.toString('base64'),
+    isBase64Encoded: !textual,
+    requestContext: {
+      accountId,
+      domainName: `${req.headers.host ?? 'localhost'}`,
+      domainPrefix: 'local',
+      requestId: `1-${randomUUID()}`,
+      time: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      timeEpoch: String(now),
+      http: {
+        method: req.method ?? 'GET',
+        path,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
+        userAgent: req.headers['user-agent'] ?? '',
+      },
+    },
+  };
+}
+
+function writeFcResponse(res: ServerResponse, result: unknown): void {
+  if (Buffer.isBuffer(result)) {
+    res.writeHead(200, { 'content-length': result.length });
+    res.end(result);
+    return;
+  }
+  const struct = result as Partial<FcHttpResponse> | null;
+  if (struct && typeof struct === 'object' && typeof struct.statusCode === 'number') {
+    const body = Buffer.from(struct.body ?? '', struct.isBase64Encoded ? 'base64' : 'utf8');
+    res.writeHead(struct.statusCode, { ...(struct.headers ?? {}), 'content-length': body.length });
+    res.end(body);
+    return;
+  }
+  // FC turns any other object into JSON and anything else into a string.
+  if (struct && typeof struct === 'object') writeJson(res, 200, struct);
+  else {
+    const text = Buffer.from(String(result ?? ''));
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': text.length });
+    res.end(text);
+  }
+}
+
+function writeJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = Buffer.from(JSON.stringify(body));
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': text.length });
+  res.end(text);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

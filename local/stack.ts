@@ -1,0 +1,205 @@
+// Composes the offline cloud: RAM, OSS, STS, IMM, the two functions and the admin endpoint, seeded
+// with the DESIGN §1 scenario from the policies that `policy generate` writes.
+import { createHash, randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { generatePolicies, type DeployConfig } from '../shared/policy/generate';
+import { startAdmin } from './admin';
+import { FcRunner, type Handler } from './fc';
+import { createImmEmulator } from './imm';
+import { createOssEmulator } from './oss';
+import { Ram } from './ram';
+import type { RunningServer } from './server';
+import { createStsEmulator } from './sts';
+import { Telemetry } from './telemetry';
+
+/** The contents of `.local/stack.json` (DESIGN §3.4). */
+export interface StackInfo {
+  region: string;
+  endpoints: { oss: string; sts: string; imm: string; api: string; admin: string };
+  accounts: {
+    data: { uid: string; accessKeyId: string; accessKeySecret: string };
+    media: { uid: string; accessKeyId: string; accessKeySecret: string };
+  };
+  bucket: string;
+  immProject: string;
+  roleArn: string;
+  apiToken: string;
+}
+
+export interface StackOptions {
+  /** Base port: OSS on it, then STS, IMM, api and admin on the next four. 0 picks free ports. */
+  port?: number;
+  host?: string;
+  dataDir: string;
+  /** Log level and sink for the functions' JSON logs. */
+  logLevel?: string;
+  logDestination?: { write(line: string): void };
+  retryDelaysMs?: number[];
+  /** Overrides of the functions' environment, e.g. a wrong IMM_ROLE_EXTERNAL_ID in a test. */
+  functionEnv?: Record<string, string>;
+}
+
+export interface Stack {
+  info: StackInfo;
+  deploy: DeployConfig;
+  ram: Ram;
+  telemetry: Telemetry;
+  runner: FcRunner;
+  oss: ReturnType<typeof createOssEmulator>;
+  /** Environment the functions run with. */
+  functionEnv: Record<string, string>;
+  /** Replaces both functions with fresh containers (a cold start), optionally with other env values. */
+  redeploy(envOverrides?: Record<string, string>): void;
+  close(): Promise<void>;
+}
+
+export const DEMO = {
+  region: 'cn-hangzhou',
+  dataAccountId: '1000000000000001',
+  mediaAccountId: '2000000000000002',
+  bucket: 'test-bucket-2024',
+  immProject: 'immtest',
+  operatorRoleName: 'imm-bridge-operator',
+  functionRoleName: 'imm-bridge-fn',
+  inputPrefix: 'incoming/',
+  resultsPrefix: 'results/',
+  outputPrefix: 'converted/',
+} as const;
+
+const ADMIN_POLICY = { Version: '1', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
+// What the system policy AliyunIMMDefaultRolePolicy amounts to for OSS in the media account itself.
+const IMM_SERVICE_ROLE_POLICY = { Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:*'], Resource: '*' }] };
+const IMM_SERVICE_ROLE_TRUST = { Version: '1', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: ['imm.aliyuncs.com'] } }] };
+
+type FunctionModule = { createHandler(options: { env: Record<string, string>; logDestination?: { write(line: string): void } }): Handler };
+
+/** Loads a function the way FC loads `code` + `handler`: by path, at run time, never bundled into local/. */
+function loadFunction(name: string): FunctionModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(path.join(__dirname, '..', 'functions', name)) as FunctionModule;
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const host = options.host ?? '127.0.0.1';
+  const portFor = (offset: number) => (options.port ? options.port + offset : 0);
+  const telemetry = new Telemetry();
+  const ram = new Ram(telemetry);
+  const deploy: DeployConfig = {
+    ...DEMO,
+    operations: ['DetectImageScore'],
+    externalId: `imm-bridge-${randomBytes(8).toString('hex')}`,
+  };
+  const policies = generatePolicies(deploy);
+
+  ram.addAccount(deploy.dataAccountId, 'data');
+  ram.addAccount(deploy.mediaAccountId, 'media');
+  const dataAdmin = ram.addUser(deploy.dataAccountId, 'admin', [ADMIN_POLICY]);
+  const mediaAdmin = ram.addUser(deploy.mediaAccountId, 'admin', [ADMIN_POLICY]);
+  const functionRole = ram.addRole(deploy.dataAccountId, deploy.functionRoleName, policies.functionRoleTrustPolicy, [policies.functionRolePolicy]);
+  const operatorRole = ram.addRole(deploy.mediaAccountId, deploy.operatorRoleName, policies.operatorTrustPolicy, [policies.operatorRolePolicy]);
+  ram.addRole(deploy.mediaAccountId, 'AliyunIMMDefaultRole', IMM_SERVICE_ROLE_TRUST, [IMM_SERVICE_ROLE_POLICY]);
+
+  const servers: RunningServer[] = [];
+  const closeAll = async () => {
+    await Promise.allSettled(servers.reverse().map((s) => s.close()));
+  };
+  try {
+    const runnerRef: { current?: FcRunner } = {};
+    const oss = createOssEmulator({
+      ram,
+      telemetry,
+      dataDir: options.dataDir,
+      region: deploy.region,
+      onObjectCreated: (record) => runnerRef.current?.deliverOssEvent(record),
+    });
+    const ossServer = await oss.start(portFor(0), host);
+    servers.push(ossServer);
+    const ossEndpoint = `http://localhost:${ossServer.port}`;
+    await oss.buckets.create(deploy.bucket, deploy.dataAccountId);
+    await oss.buckets.setPolicy(deploy.bucket, policies.bucketPolicy);
+
+    const sts = createStsEmulator({ ram, telemetry, region: deploy.region });
+    const stsServer = await sts.start(portFor(1), host);
+    servers.push(stsServer);
+
+    const imm = createImmEmulator({ ram, telemetry, region: deploy.region, sts: sts.service, ossEndpoint });
+    imm.projects.create(deploy.mediaAccountId, deploy.immProject);
+    const immServer = await imm.start(portFor(2), host);
+    servers.push(immServer);
+
+    const runner = new FcRunner({
+      telemetry,
+      region: deploy.region,
+      accountId: deploy.dataAccountId,
+      retryDelaysMs: options.retryDelaysMs,
+      assumeRole: (roleArn, sessionName) => sts.service.assumeRoleAsService('fc.aliyuncs.com', roleArn, sessionName, 3600),
+    });
+    runnerRef.current = runner;
+
+    const apiToken = randomBytes(24).toString('base64url');
+    const functionEnv: Record<string, string> = {
+      IMM_PROJECT: deploy.immProject,
+      IMM_ROLE_ARN: operatorRole.arn,
+      IMM_ROLE_EXTERNAL_ID: deploy.externalId,
+      REGION: deploy.region,
+      ALLOWED_BUCKETS: deploy.bucket,
+      INPUT_PREFIX: deploy.inputPrefix,
+      RESULTS_PREFIX: deploy.resultsPrefix,
+      OUTPUT_PREFIX: deploy.outputPrefix,
+      API_TOKENS_SHA256: createHash('sha256').update(apiToken).digest('hex'),
+      STS_ENDPOINT: `http://${host}:${stsServer.port}`,
+      IMM_ENDPOINT: `http://${host}:${immServer.port}`,
+      OSS_ENDPOINT: ossEndpoint,
+      LOG_LEVEL: options.logLevel ?? 'info',
+      ...options.functionEnv,
+    };
+    const deployFunctions = (env: Record<string, string>) => {
+      for (const name of ['on-upload', 'api']) {
+        const handler = loadFunction(name).createHandler({ env, logDestination: options.logDestination });
+        runner.deploy({ name, roleArn: functionRole.arn, handler });
+      }
+    };
+    deployFunctions(functionEnv);
+    runner.addOssTrigger({ functionName: 'on-upload', bucket: deploy.bucket, events: ['oss:ObjectCreated:*'], prefix: deploy.inputPrefix, suffix: '' });
+    const apiServer = await runner.startHttpTrigger('api', portFor(3), host);
+    servers.push(apiServer);
+    const adminServer = await startAdmin(telemetry, portFor(4), host);
+    servers.push(adminServer);
+
+    const info: StackInfo = {
+      region: deploy.region,
+      endpoints: {
+        oss: ossEndpoint,
+        sts: `${host}:${stsServer.port}`,
+        imm: `${host}:${immServer.port}`,
+        api: `http://${host}:${apiServer.port}`,
+        admin: `http://${host}:${adminServer.port}`,
+      },
+      accounts: {
+        data: { uid: deploy.dataAccountId, accessKeyId: dataAdmin.accessKeyId, accessKeySecret: dataAdmin.accessKeySecret },
+        media: { uid: deploy.mediaAccountId, accessKeyId: mediaAdmin.accessKeyId, accessKeySecret: mediaAdmin.accessKeySecret },
+      },
+      bucket: deploy.bucket,
+      immProject: deploy.immProject,
+      roleArn: operatorRole.arn,
+      apiToken,
+    };
+    return {
+      info,
+      deploy,
+      ram,
+      telemetry,
+      runner,
+      oss,
+      functionEnv,
+      redeploy: (envOverrides = {}) => deployFunctions({ ...functionEnv, ...envOverrides }),
+      close: async () => {
+        await runner.idle();
+        await closeAll();
+      },
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

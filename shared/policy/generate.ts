@@ -1,0 +1,95 @@
+// Generates every policy the cross-account flow needs (DESIGN §1) from one deployment description,
+// each granting the least the flow uses. The local stack seeds itself from exactly these documents.
+
+export type ImmOperation = 'DetectImageScore' | 'CreateMediaConvertTask' | 'CreateOfficeConversionTask' | 'GenerateWebofficeToken' | 'RefreshWebofficeToken' | 'GetTask';
+
+export interface DeployConfig {
+  region: string;
+  dataAccountId: string;
+  mediaAccountId: string;
+  bucket: string;
+  inputPrefix: string;
+  resultsPrefix: string;
+  outputPrefix: string;
+  immProject: string;
+  operations: readonly ImmOperation[];
+  operatorRoleName: string;
+  functionRoleName: string;
+  externalId: string;
+  immServiceRoleName?: string;
+}
+
+export interface PolicyDocument {
+  Version: '1';
+  Statement: Record<string, unknown>[];
+}
+
+export interface GeneratedPolicies {
+  /** Data account: on the bucket. */
+  bucketPolicy: PolicyDocument;
+  /** Data account: trust policy of the function role (FC assumes it). */
+  functionRoleTrustPolicy: PolicyDocument;
+  /** Data account: permissions of the function role. */
+  functionRolePolicy: PolicyDocument;
+  /** Media account: trust policy of the operator role. */
+  operatorTrustPolicy: PolicyDocument;
+  /** Media account: permissions of the operator role. */
+  operatorRolePolicy: PolicyDocument;
+}
+
+/** Tasks write outputs; without these operations IMM only reads. */
+const WRITING_OPERATIONS: readonly ImmOperation[] = ['CreateMediaConvertTask', 'CreateOfficeConversionTask'];
+
+export function generatePolicies(c: DeployConfig): GeneratedPolicies {
+  const serviceRole = c.immServiceRoleName ?? 'AliyunIMMDefaultRole';
+  const operatorRoleArn = `acs:ram::${c.mediaAccountId}:role/${c.operatorRoleName}`;
+  const objects = (prefix: string) => `acs:oss:*:${c.dataAccountId}:${c.bucket}/${prefix}*`;
+  const immPrincipal = `arn:sts::${c.mediaAccountId}:assumed-role/${serviceRole}/*`;
+
+  const bucketStatements: Record<string, unknown>[] = [
+    { Sid: 'ImmReadsInputs', Effect: 'Allow', Principal: [immPrincipal], Action: ['oss:GetObject'], Resource: [objects(c.inputPrefix)] },
+  ];
+  if (c.operations.some((op) => WRITING_OPERATIONS.includes(op))) {
+    bucketStatements.push({ Sid: 'ImmWritesOutputs', Effect: 'Allow', Principal: [immPrincipal], Action: ['oss:PutObject'], Resource: [objects(c.outputPrefix)] });
+  }
+
+  return {
+    bucketPolicy: { Version: '1', Statement: bucketStatements },
+    functionRoleTrustPolicy: {
+      Version: '1',
+      Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: ['fc.aliyuncs.com'] } }],
+    },
+    functionRolePolicy: {
+      Version: '1',
+      Statement: [
+        { Sid: 'AssumeOperatorRole', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [operatorRoleArn] },
+        { Sid: 'ReadInputs', Effect: 'Allow', Action: ['oss:GetObject'], Resource: [objects(c.inputPrefix)] },
+        { Sid: 'WriteResults', Effect: 'Allow', Action: ['oss:PutObject', 'oss:GetObject'], Resource: [objects(c.resultsPrefix)] },
+      ],
+    },
+    operatorTrustPolicy: {
+      Version: '1',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Principal: { RAM: [`acs:ram::${c.dataAccountId}:role/${c.functionRoleName}`] },
+          Condition: { StringEquals: { 'sts:ExternalId': c.externalId } },
+        },
+      ],
+    },
+    operatorRolePolicy: {
+      Version: '1',
+      Statement: [
+        {
+          Sid: 'UseImmProject',
+          Effect: 'Allow',
+          Action: [...new Set(c.operations)].map((op) => `imm:${op}`),
+          Resource: [`acs:imm:${c.region}:${c.mediaAccountId}:project/${c.immProject}`],
+        },
+        // IMM acts as the project's service role; passing it is part of calling IMM on the project.
+        { Sid: 'PassImmServiceRole', Effect: 'Allow', Action: ['ram:PassRole'], Resource: [`acs:ram::${c.mediaAccountId}:role/${serviceRole.toLowerCase()}`] },
+      ],
+    },
+  };
+}

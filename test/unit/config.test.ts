@@ -1,0 +1,66 @@
+import { loadConfig } from '../../shared/config';
+import { ConfigError } from '../../shared/errors';
+
+const valid = {
+  IMM_PROJECT: 'immtest',
+  IMM_ROLE_ARN: 'acs:ram::2000000000000002:role/imm-bridge-operator',
+  IMM_ROLE_EXTERNAL_ID: 'ext-1234',
+  REGION: 'cn-hangzhou',
+  ALLOWED_BUCKETS: 'test-bucket-2024, other-bucket',
+  API_TOKENS_SHA256: 'a'.repeat(64),
+  STS_ENDPOINT: 'http://127.0.0.1:9101',
+};
+
+describe('loadConfig', () => {
+  it('reads a valid environment with defaults for the prefixes', () => {
+    // Act
+    const config = loadConfig(valid);
+    // Assess
+    expect(config.allowedBuckets).toEqual(new Set(['test-bucket-2024', 'other-bucket']));
+    expect(config.inputPrefix).toBe('incoming/');
+    expect(config.resultsPrefix).toBe('results/');
+    expect(config.stsEndpoint).toEqual({ protocol: 'http', host: '127.0.0.1:9101' });
+    expect(config.stsDurationSeconds).toBe(3600);
+  });
+
+  it('treats an empty IMM_ROLE_ARN as "no role" (same-account mode)', () => {
+    // Act
+    const config = loadConfig({ ...valid, IMM_ROLE_ARN: '' });
+    // Assess
+    expect(config.immRoleArn).toBeUndefined();
+  });
+
+  it('reports every problem in one message', () => {
+    // Prepare
+    const env = { REGION: 'Hangzhou', ALLOWED_BUCKETS: 'Bad_Bucket', IMM_ROLE_ARN: 'arn:aws:iam::1:role/x', API_TOKENS_SHA256: 'nothex', STS_DURATION_SECONDS: '60' };
+    // Act
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (e) {
+      error = e;
+    }
+    // Assess
+    expect(error).toBeInstanceOf(ConfigError);
+    const { problems } = error as ConfigError;
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'IMM_PROJECT is required',
+        expect.stringContaining('REGION'),
+        expect.stringContaining('ALLOWED_BUCKETS'),
+        expect.stringContaining('IMM_ROLE_ARN'),
+        expect.stringContaining('API_TOKENS_SHA256'),
+        expect.stringContaining('STS_DURATION_SECONDS'),
+      ]),
+    );
+    expect((error as Error).message).toContain('; ');
+  });
+
+  it.each([
+    ['RESULTS_PREFIX', 'incoming/results/'],
+    ['OUTPUT_PREFIX', 'incoming/'],
+  ])('refuses %s=%s because the trigger would loop', (name, value) => {
+    // Act / Assess
+    expect(() => loadConfig({ ...valid, [name]: value })).toThrow(/overlaps INPUT_PREFIX/);
+  });
+});
