@@ -16,8 +16,9 @@ function findRoute(request: HttpRequest): Route {
   return route;
 }
 
-export function createHandler(options: RuntimeOptions = {}) {
-  let runtime: Runtime | undefined;
+/** `runtime` lets tests inject fakes; otherwise it is built from the environment on the first invocation. */
+export function createHandler(options: RuntimeOptions & { runtime?: Runtime } = {}) {
+  let runtime: Runtime | undefined = options.runtime;
   return async function handler(event: Buffer, context: FcContext): Promise<FcHttpResponse> {
     runtime ??= createRuntime(options);
     const log = runtime.log.child({ requestId: context.requestId });

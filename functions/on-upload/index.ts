@@ -13,8 +13,9 @@ export interface BatchSummary {
   rejected: number;
 }
 
-export function createHandler(options: RuntimeOptions = {}) {
-  let runtime: Runtime | undefined;
+/** `runtime` lets tests inject fakes; otherwise it is built from the environment on the first invocation. */
+export function createHandler(options: RuntimeOptions & { runtime?: Runtime } = {}) {
+  let runtime: Runtime | undefined = options.runtime;
   return async function handler(event: Buffer, context: FcContext): Promise<BatchSummary> {
     runtime ??= createRuntime(options);
     const invocation = invocationFrom(context, runtime.log);

@@ -1,0 +1,113 @@
+// Offline check of s.yaml: `s verify` needs the network, so we validate every fc3 resource against the
+// fc3 props schema (../shared/data/fc3-schema.json) plus the checks the schema is too weak for
+// (its triggerConfig is an anyOf that accepts any object).
+import Ajv, { type ValidateFunction } from 'ajv';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+
+export const REQUIRED_ENV = ['IMM_PROJECT', 'IMM_ROLE_ARN', 'IMM_ROLE_EXTERNAL_ID', 'REGION', 'ALLOWED_BUCKETS', 'INPUT_PREFIX', 'RESULTS_PREFIX', 'OUTPUT_PREFIX', 'API_TOKENS_SHA256'];
+const FAKE_ACCOUNT_ID = '1000000000000001';
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** Resolves `${vars.x}`, `${env('N', 'default')}` and `${config("AccountID")}` the way the `s` CLI would, offline. */
+export function resolveVariables(node: Json, vars: Record<string, Json>, env: NodeJS.ProcessEnv = {}): Json {
+  if (typeof node === 'string') {
+    const whole = /^\$\{vars\.([\w.]+)\}$/.exec(node);
+    if (whole) return resolveVariables(lookup(vars, whole[1]), vars, env);
+    return node.replace(/\$\{([^}]+)\}/g, (_m, expr: string) => {
+      const v = /^vars\.([\w.]+)$/.exec(expr);
+      if (v) return String(resolveVariables(lookup(vars, v[1]), vars, env));
+      const e = /^env\(\s*['"]([^'"]+)['"]\s*(?:,\s*['"]([^'"]*)['"])?\s*\)$/.exec(expr);
+      if (e) return env[e[1]] ?? e[2] ?? '';
+      if (/^config\(\s*['"]AccountID['"]\s*\)$/.test(expr)) return FAKE_ACCOUNT_ID;
+      throw new Error(`unsupported expression \`\${${expr}}\``);
+    });
+  }
+  if (Array.isArray(node)) return node.map((n) => resolveVariables(n, vars, env));
+  if (node && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolveVariables(v, vars, env)]));
+  return node;
+}
+
+function lookup(vars: Record<string, Json>, dotted: string): Json {
+  let node: Json = vars;
+  for (const part of dotted.split('.')) {
+    if (!node || typeof node !== 'object' || Array.isArray(node) || !(part in node)) throw new Error(`undefined variable \`vars.${dotted}\``);
+    node = node[part];
+  }
+  return node;
+}
+
+export function validateSYaml(text: string, schema: object, repoRoot: string): string[] {
+  const problems: string[] = [];
+  const doc = parse(text) as { edition?: unknown; resources?: Record<string, { component?: string; props?: Json }>; vars?: Record<string, Json> };
+  if (doc.edition !== '3.0.0') problems.push('edition must be `3.0.0`');
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  ajv.addSchema(schema, 'fc3');
+  const validateProps = ajv.getSchema('fc3') as ValidateFunction;
+  const triggerSchemas: Record<string, ValidateFunction> = {
+    oss: ajv.getSchema('fc3#/definitions/IOssTriggerConfig') as ValidateFunction,
+    http: ajv.getSchema('fc3#/definitions/IHttpTriggerConfig') as ValidateFunction,
+    mns_topic: ajv.getSchema('fc3#/definitions/IMnsTriggerConfig') as ValidateFunction,
+    timer: ajv.getSchema('fc3#/definitions/ITimerTriggerConfig') as ValidateFunction,
+  };
+  const resources = Object.entries(doc.resources ?? {});
+  if (resources.length === 0) problems.push('no resources');
+  for (const [name, resource] of resources) {
+    const where = `resources.${name}`;
+    if (resource.component !== 'fc3') problems.push(`${where}.component must be \`fc3\``);
+    let props: Record<string, Json>;
+    try {
+      props = resolveVariables(resource.props ?? {}, doc.vars ?? {}) as Record<string, Json>;
+    } catch (error) {
+      problems.push(`${where}: ${(error as Error).message}`);
+      continue;
+    }
+    if (!validateProps(props)) {
+      for (const e of validateProps.errors ?? []) problems.push(`${where}.props${e.instancePath.replace(/\//g, '.')}: ${e.message}`);
+    }
+    if (props.runtime !== 'nodejs20') problems.push(`${where}.props.runtime must be \`nodejs20\``);
+    if (props.handler !== 'index.handler') problems.push(`${where}.props.handler must be \`index.handler\``);
+    const code = String(props.code ?? '');
+    const fn = /^\.\/dist\/([\w-]+)$/.exec(code)?.[1];
+    if (!fn) problems.push(`${where}.props.code must be \`./dist/<function>\`, got \`${code}\``);
+    else if (!existsSync(path.join(repoRoot, 'functions', fn, 'index.ts'))) problems.push(`${where}.props.code points at \`${code}\` but functions/${fn}/index.ts does not exist`);
+    if (typeof props.role !== 'string' || !/^acs:ram::\d+:role\/[\w.-]+$/.test(props.role)) problems.push(`${where}.props.role must be a role ARN`);
+    const env = (props.environmentVariables ?? {}) as Record<string, Json>;
+    for (const key of REQUIRED_ENV) if (!(key in env)) problems.push(`${where}.props.environmentVariables lacks ${key}`);
+    for (const [key, value] of Object.entries(env)) if (typeof value !== 'string') problems.push(`${where}.props.environmentVariables.${key} must be a string`);
+    const triggers = (props.triggers ?? []) as Record<string, Json>[];
+    triggers.forEach((trigger, i) => {
+      const at = `${where}.props.triggers[${i}]`;
+      const type = String(trigger.triggerType);
+      const check = triggerSchemas[type];
+      if (!check) {
+        problems.push(`${at}.triggerType \`${type}\` is not one imm-bridge uses`);
+        return;
+      }
+      if (!check(trigger.triggerConfig)) {
+        for (const e of check.errors ?? []) problems.push(`${at}.triggerConfig${e.instancePath.replace(/\//g, '.')}: ${e.message}`);
+      }
+      const config = (trigger.triggerConfig ?? {}) as Record<string, Json>;
+      if (type === 'oss') {
+        const prefix = (config.filter as { key?: { prefix?: string } } | undefined)?.key?.prefix;
+        if (prefix !== env.INPUT_PREFIX) problems.push(`${at}: the filter prefix \`${prefix}\` must equal INPUT_PREFIX \`${String(env.INPUT_PREFIX)}\``);
+        if (typeof env.RESULTS_PREFIX === 'string' && typeof prefix === 'string' && env.RESULTS_PREFIX.startsWith(prefix)) problems.push(`${at}: results under the trigger prefix would loop`);
+        if (typeof trigger.sourceArn !== 'string' || !/^acs:oss:[a-z0-9-]+:\d+:[a-z0-9-]+$/.test(trigger.sourceArn)) problems.push(`${at}.sourceArn must be \`acs:oss:<region>:<account>:<bucket>\``);
+      }
+      if (type === 'http' && config.authType === 'anonymous') problems.push(`${at}: an anonymous HTTP trigger exposes the API to the internet; use \`function\` or \`jwt\``);
+    });
+  }
+  return problems;
+}
+
+// `npm run check:s-yaml`
+if (require.main === module) {
+  const root = path.join(__dirname, '..');
+  const schema = JSON.parse(readFileSync(path.join(root, '..', 'shared', 'data', 'fc3-schema.json'), 'utf8')) as object;
+  const problems = validateSYaml(readFileSync(path.join(root, 's.yaml'), 'utf8'), schema, root);
+  for (const p of problems) console.error(p);
+  console.log(problems.length === 0 ? 's.yaml: ok' : `s.yaml: ${problems.length} problem(s)`);
+  process.exit(problems.length === 0 ? 0 : 1);
+}

@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import { createHandler } from '../../functions/api';
+import { loadConfig } from '../../shared/config';
+import { ForbiddenError, NotFoundError } from '../../shared/errors';
+import type { FcContext } from '../../shared/fc/types';
+import type { ImmClient } from '../../shared/imm';
+import { createLogger } from '../../shared/log';
+import type { Runtime } from '../../shared/runtime';
+
+const TOKEN = 'test-token-123';
+
+function fakeRuntime(detect: ImmClient['detectImageScore'] = async () => ({ score: 0.42, requestId: 'R1' })) {
+  const immCalls: string[] = [];
+  const lines: string[] = [];
+  const runtime: Runtime = {
+    config: loadConfig({
+      IMM_PROJECT: 'immtest',
+      REGION: 'cn-hangzhou',
+      ALLOWED_BUCKETS: 'test-bucket-2024',
+      API_TOKENS_SHA256: createHash('sha256').update(TOKEN).digest('hex'),
+    }),
+    log: createLogger({}, { write: (l: string) => void lines.push(l) }, 'info'),
+    imm: async () => ({
+      detectImageScore: async (input) => {
+        immCalls.push(input.sourceUri);
+        return detect(input);
+      },
+    }),
+    sidecars: () => {
+      throw new Error('not used by the api');
+    },
+  };
+  return { runtime, immCalls, lines };
+}
+
+const context: FcContext = { requestId: 'req-1', credentials: { accessKeyId: 'STS.fn', accessKeySecret: 'fn-secret', securityToken: 'fn-token' }, function: { name: 'api' } };
+
+function event(method: string, path: string, body?: unknown, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }) {
+  return Buffer.from(
+    JSON.stringify({
+      version: 'v1',
+      rawPath: path,
+      headers,
+      queryParameters: {},
+      body: body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body),
+      isBase64Encoded: false,
+      requestContext: { requestId: 'req-1', http: { method, path } },
+    }),
+  );
+}
+
+describe('api handler', () => {
+  it('answers /healthz without a token', async () => {
+    // Prepare
+    const { runtime } = fakeRuntime();
+    // Act
+    const response = await createHandler({ runtime })(event('GET', '/healthz', undefined, {}), context);
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({ status: 'ok' });
+  });
+
+  it('scores an image: 200 with uri and score', async () => {
+    // Prepare
+    const { runtime, immCalls } = fakeRuntime();
+    // Act
+    const response = await createHandler({ runtime })(event('POST', '/images/score', { uri: 'oss://test-bucket-2024/incoming/a.jpg' }), context);
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({ uri: 'oss://test-bucket-2024/incoming/a.jpg', score: 0.42 });
+    expect(immCalls).toEqual(['oss://test-bucket-2024/incoming/a.jpg']);
+  });
+
+  it.each([
+    ['no token', event('POST', '/images/score', { uri: 'oss://test-bucket-2024/a.jpg' }, { 'content-type': 'application/json' }), 401, 'Unauthorized'],
+    ['a wrong token', event('POST', '/images/score', { uri: 'oss://test-bucket-2024/a.jpg' }, { authorization: 'Bearer nope' }), 401, 'Unauthorized'],
+    ['a foreign bucket', event('POST', '/images/score', { uri: 'oss://someone-else/a.jpg' }), 403, 'BucketNotAllowed'],
+    ['oss://', event('POST', '/images/score', { uri: 'oss://' }), 400, 'InvalidUri'],
+    ['traversal', event('POST', '/images/score', { uri: 'oss://test-bucket-2024/../x' }), 400, 'InvalidUri'],
+    ['an empty key', event('POST', '/images/score', { uri: 'oss://test-bucket-2024/' }), 400, 'InvalidUri'],
+    ['a non-oss scheme', event('POST', '/images/score', { uri: 'https://test-bucket-2024/a.jpg' }), 400, 'InvalidUri'],
+    ['a 1,024-byte key', event('POST', '/images/score', { uri: `oss://test-bucket-2024/${'k'.repeat(1024)}` }), 400, 'InvalidUri'],
+    ['a missing uri', event('POST', '/images/score', {}), 400, 'InvalidUri'],
+    ['invalid JSON', event('POST', '/images/score', '{"uri":'), 400, 'InvalidJson'],
+    ['a JSON array', event('POST', '/images/score', '[1]'), 400, 'InvalidBody'],
+    ['an oversized body', event('POST', '/images/score', { uri: 'oss://test-bucket-2024/a.jpg', pad: 'x'.repeat(20_000) }), 413, 'PayloadTooLarge'],
+    ['an unknown route', event('GET', '/nope'), 404, 'NotFound'],
+    ['a wrong method', event('GET', '/images/score'), 405, 'MethodNotAllowed'],
+    ['a malformed event', Buffer.from('{"version":"v1"}'), 400, 'InvalidEvent'],
+  ])('answers %s with a 4xx JSON error, before any IMM call', async (_name, fcEvent, status, code) => {
+    // Prepare
+    const { runtime, immCalls } = fakeRuntime();
+    // Act
+    const response = await createHandler({ runtime })(fcEvent, context);
+    // Assess
+    expect(response.statusCode).toBe(status);
+    const body = JSON.parse(response.body);
+    expect(body.error.code).toBe(code);
+    expect(body.error.message).toEqual(expect.any(String));
+    expect(immCalls).toEqual([]);
+  });
+
+  it.each([
+    [new NotFoundError('ObjectNotFound', 'the object does not exist'), 404, 'ObjectNotFound'],
+    [new ForbiddenError('AssumeRoleDenied', 'denied', 'fix the trust policy'), 403, 'AssumeRoleDenied'],
+  ])('maps the domain error %p to its status', async (error, status, code) => {
+    // Prepare
+    const { runtime } = fakeRuntime(async () => Promise.reject(error));
+    // Act
+    const response = await createHandler({ runtime })(event('POST', '/images/score', { uri: 'oss://test-bucket-2024/incoming/a.jpg' }), context);
+    // Assess
+    expect(response.statusCode).toBe(status);
+    expect(JSON.parse(response.body).error).toMatchObject({ code, requestId: 'req-1' });
+  });
+
+  it('hides the internals of an unexpected failure', async () => {
+    // Prepare
+    const { runtime, lines } = fakeRuntime(async () => Promise.reject(new Error('socket hang up at 10.0.0.1 with secret fn-secret')));
+    // Act
+    const response = await createHandler({ runtime })(event('POST', '/images/score', { uri: 'oss://test-bucket-2024/incoming/a.jpg' }), context);
+    // Assess
+    expect(response.statusCode).toBe(500);
+    expect(JSON.parse(response.body).error).toEqual({ code: 'InternalError', message: 'internal error', requestId: 'req-1' });
+    expect(lines.join('\n')).toContain('socket hang up');
+  });
+});

@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse, stringify } from 'yaml';
+import { validateSYaml } from '../../scripts/sYaml';
+
+const root = path.join(__dirname, '..', '..');
+const schema = JSON.parse(readFileSync(path.join(root, '..', 'shared', 'data', 'fc3-schema.json'), 'utf8')) as object;
+const sYaml = readFileSync(path.join(root, 's.yaml'), 'utf8');
+
+describe('s.yaml', () => {
+  it('passes the fc3 props schema and our trigger checks', () => {
+    // Act
+    const problems = validateSYaml(sYaml, schema, root);
+    // Assess
+    expect(problems).toEqual([]);
+  });
+
+  it('declares both functions, the OSS trigger on incoming/ and the HTTP trigger with function auth', () => {
+    // Prepare
+    const doc = parse(sYaml);
+    // Act
+    const upload = doc.resources['on-upload'].props;
+    const api = doc.resources.api.props;
+    // Assess
+    expect(upload.code).toBe('./dist/on-upload');
+    expect(api.code).toBe('./dist/api');
+    expect(upload.triggers[0]).toMatchObject({ triggerType: 'oss', triggerConfig: { events: ['oss:ObjectCreated:*'], filter: { key: { prefix: 'incoming/', suffix: '' } } } });
+    expect(api.triggers[0]).toMatchObject({ triggerType: 'http', triggerConfig: { authType: 'function' } });
+  });
+
+  it.each([
+    ['an OSS trigger without suffix', (d: any) => delete d.resources['on-upload'].props.triggers[0].triggerConfig.filter.key.suffix, /suffix/],
+    ['an unknown event name', (d: any) => (d.resources['on-upload'].props.triggers[0].triggerConfig.events = ['oss:ObjectCreated:Put']), /allowed values/],
+    ['a trigger prefix other than INPUT_PREFIX', (d: any) => (d.resources['on-upload'].props.triggers[0].triggerConfig.filter.key.prefix = 'uploads/'), /must equal INPUT_PREFIX/],
+    ['a numeric env value', (d: any) => (d.vars.environment.STS_DURATION_SECONDS = 3600), /must be string/],
+    ['a missing env var', (d: any) => delete d.vars.environment.ALLOWED_BUCKETS, /lacks ALLOWED_BUCKETS/],
+    ['an anonymous HTTP trigger', (d: any) => (d.resources.api.props.triggers[0].triggerConfig.authType = 'anonymous'), /anonymous/],
+    ['memory not a multiple of 64', (d: any) => (d.resources.api.props.memorySize = 500), /multiple of 64/],
+    ['code outside dist', (d: any) => (d.resources.api.props.code = './src'), /\.\/dist\/<function>/],
+  ])('catches %s', (_name, mutate, message) => {
+    // Prepare
+    const doc = parse(sYaml);
+    mutate(doc);
+    // Act
+    const problems = validateSYaml(stringify(doc), schema, root);
+    // Assess
+    expect(problems.join('\n')).toMatch(message);
+  });
+});
