@@ -1,7 +1,7 @@
 // OSS trigger handler: every uploaded object under INPUT_PREFIX gets an IMM operation and a sidecar.
 // FC retries an async invocation that throws, so it throws only when a retryable failure happened.
 import { AppError } from '../../shared/errors';
-import { parseOssEvent } from '../../shared/fc/ossEvent';
+import { parseOssEvent, type ParsedOssEvent } from '../../shared/fc/ossEvent';
 import type { FcContext } from '../../shared/fc/types';
 import { describeError } from '../../shared/log';
 import { createRuntime, invocationFrom, type Runtime, type RuntimeOptions } from '../../shared/runtime';
@@ -19,7 +19,15 @@ export function createHandler(options: RuntimeOptions & { runtime?: Runtime } = 
   return async function handler(event: Buffer, context: FcContext): Promise<BatchSummary> {
     runtime ??= createRuntime(options);
     const invocation = invocationFrom(context, runtime.log);
-    const { objects, rejected } = parseOssEvent(event);
+    let parsed: ParsedOssEvent;
+    try {
+      parsed = parseOssEvent(event);
+    } catch (error) {
+      // A payload that is not an OSS event will never parse: re-delivery cannot help, so log and return.
+      invocation.log.error({ err: describeError(error) }, 'not an OSS trigger event, dropped');
+      return { processed: 0, outcomes: {}, rejected: 1 };
+    }
+    const { objects, rejected } = parsed;
     for (const r of rejected) invocation.log.error({ problem: r.problem }, 'malformed OSS event record, dropped');
 
     const settled = await Promise.allSettled(objects.map((object) => processUpload(object, runtime!, invocation)));

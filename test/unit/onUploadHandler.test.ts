@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createHandler } from '../../functions/on-upload';
+import { loadConfig } from '../../shared/config';
+import { ForbiddenError, UpstreamError } from '../../shared/errors';
+import type { FcContext } from '../../shared/fc/types';
+import type { ImmClient } from '../../shared/imm';
+import { createLogger } from '../../shared/log';
+import type { Sidecar } from '../../shared/oss';
+import type { Runtime } from '../../shared/runtime';
+
+const template = JSON.parse(readFileSync(path.join(__dirname, '../../../shared/data/fc-events/oss.json'), 'utf8')).events[0];
+const context: FcContext = { requestId: 'req-9', credentials: { accessKeyId: 'STS.fn', accessKeySecret: 's', securityToken: 't' }, function: { name: 'on-upload' } };
+
+function record(key: string, bucket = 'test-bucket-2024') {
+  return { ...template, oss: { ...template.oss, bucket: { ...template.oss.bucket, name: bucket }, object: { ...template.oss.object, key } } };
+}
+
+function fakeRuntime(detect: ImmClient['detectImageScore']) {
+  const written = new Map<string, Sidecar>();
+  const runtime: Runtime = {
+    config: loadConfig({ IMM_PROJECT: 'immtest', REGION: 'cn-hangzhou', ALLOWED_BUCKETS: 'test-bucket-2024' }),
+    log: createLogger({}, { write: () => undefined }, 'silent'),
+    imm: async () => ({ detectImageScore: detect }),
+    sidecars: () => ({
+      write: async (bucket, key, sidecar) => {
+        written.set(`${bucket}/${key}`, sidecar);
+        return `results/${key}.json`;
+      },
+      read: async () => undefined,
+    }),
+  };
+  return { runtime, written };
+}
+
+const eventOf = (...records: unknown[]) => Buffer.from(JSON.stringify({ events: records }));
+
+describe('on-upload handler', () => {
+  it('scores every image record, skips other types, and ignores keys outside INPUT_PREFIX', async () => {
+    // Prepare
+    const { runtime, written } = fakeRuntime(async ({ sourceUri }) => ({ score: sourceUri.endsWith('a.jpg') ? 0.8 : 0.3, requestId: 'R' }));
+    // Act
+    const summary = await createHandler({ runtime })(eventOf(record('incoming/a.jpg'), record('incoming/b.png'), record('incoming/c.txt'), record('results/incoming/a.jpg.json')), context);
+    // Assess
+    expect(summary).toEqual({ processed: 4, outcomes: { succeeded: 2, skipped: 1, ignored: 1 }, rejected: 0 });
+    expect(written.get('test-bucket-2024/incoming/a.jpg')).toMatchObject({ source: 'oss://test-bucket-2024/incoming/a.jpg', operation: 'DetectImageScore', status: 'succeeded', score: 0.8, requestId: 'R' });
+    expect(written.get('test-bucket-2024/incoming/c.txt')).toMatchObject({ status: 'skipped', reason: expect.stringContaining('.txt') });
+    expect(written.has('test-bucket-2024/results/incoming/a.jpg.json')).toBe(false);
+  });
+
+  it('gives a failing record a failed sidecar with code and hint, without stopping the others or retrying', async () => {
+    // Prepare
+    const { runtime, written } = fakeRuntime(async ({ sourceUri }) => {
+      if (sourceUri.endsWith('bad.jpg')) throw new ForbiddenError('BucketDeniedImm', 'the bucket denied IMM', 'grant oss:GetObject');
+      return { score: 0.5, requestId: 'R' };
+    });
+    // Act
+    const summary = await createHandler({ runtime })(eventOf(record('incoming/bad.jpg'), record('incoming/good.jpg')), context);
+    // Assess
+    expect(summary.outcomes).toEqual({ failed: 1, succeeded: 1 });
+    expect(written.get('test-bucket-2024/incoming/bad.jpg')).toMatchObject({ status: 'failed', error: { code: 'BucketDeniedImm', message: 'the bucket denied IMM', hint: 'grant oss:GetObject' } });
+  });
+
+  it('throws after the batch when a retryable failure happened, so FC re-delivers', async () => {
+    // Prepare
+    const { runtime, written } = fakeRuntime(async ({ sourceUri }) => {
+      if (sourceUri.endsWith('flaky.jpg')) throw new UpstreamError('ImmUnavailable', 'IMM 503', 503);
+      return { score: 0.5, requestId: 'R' };
+    });
+    // Act
+    const result = createHandler({ runtime })(eventOf(record('incoming/flaky.jpg'), record('incoming/ok.jpg')), context);
+    // Assess
+    await expect(result).rejects.toMatchObject({ code: 'RetryableFailure' });
+    expect(written.get('test-bucket-2024/incoming/ok.jpg')?.status).toBe('succeeded');
+    expect(written.get('test-bucket-2024/incoming/flaky.jpg')?.status).toBe('failed');
+  });
+
+  it('ignores an event from a bucket outside ALLOWED_BUCKETS', async () => {
+    // Prepare
+    const calls: string[] = [];
+    const { runtime, written } = fakeRuntime(async ({ sourceUri }) => {
+      calls.push(sourceUri);
+      return { score: 0.5, requestId: 'R' };
+    });
+    // Act
+    const summary = await createHandler({ runtime })(eventOf(record('incoming/a.jpg', 'someone-else')), context);
+    // Assess
+    expect(summary.outcomes).toEqual({ ignored: 1 });
+    expect(calls).toEqual([]);
+    expect(written.size).toBe(0);
+  });
+
+  it('drops a payload without events instead of throwing, since re-delivery cannot fix it', async () => {
+    // Prepare
+    const { runtime, written } = fakeRuntime(async () => ({ score: 0, requestId: '' }));
+    // Act
+    const summary = await createHandler({ runtime })(Buffer.from('{}'), context);
+    // Assess
+    expect(summary).toEqual({ processed: 0, outcomes: {}, rejected: 1 });
+    expect(written.size).toBe(0);
+  });
+});
