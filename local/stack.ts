@@ -48,6 +48,8 @@ export interface Stack {
   oss: ReturnType<typeof createOssEmulator>;
   /** Environment the functions run with. */
   functionEnv: Record<string, string>;
+  /** Resolves once every OSS event emitted so far has been delivered (retries included): tests never sleep. */
+  settled(): Promise<void>;
   /** Replaces both functions with fresh containers (a cold start), optionally with other env values. */
   redeploy(envOverrides?: Record<string, string>): void;
   close(): Promise<void>;
@@ -192,6 +194,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       runner,
       oss,
       functionEnv,
+      settled: async () => {
+        // The OSS emulator hands events over on the next turn of the event loop, after its response.
+        await new Promise((resolve) => setImmediate(resolve));
+        await runner.idle();
+      },
       redeploy: (envOverrides = {}) => deployFunctions({ ...functionEnv, ...envOverrides }),
       close: async () => {
         await runner.idle();

@@ -11,7 +11,8 @@ async function main(): Promise<void> {
     console.error(`LOCAL_PORT must be an integer in [0, 65530], got \`${process.env.LOCAL_PORT}\``);
     process.exit(2);
   }
-  const localDir = path.join(root, '.local');
+  // LOCAL_DIR moves state and stack.json elsewhere (tests run a second stack beside a developer's).
+  const localDir = process.env.LOCAL_DIR ? path.resolve(process.env.LOCAL_DIR) : path.join(root, '.local');
   mkdirSync(path.join(localDir, 'data'), { recursive: true });
   const stack = await startStack({ port, dataDir: path.join(localDir, 'data'), logLevel: process.env.LOG_LEVEL ?? 'info' });
   const stackFile = path.join(localDir, 'stack.json');

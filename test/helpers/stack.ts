@@ -1,0 +1,65 @@
+// Starts a whole local stack on free ports in a temp dir, with the functions' logs collected in memory.
+import OSS from 'ali-oss';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startStack, type Stack, type StackInfo } from '../../local/stack';
+
+export interface TestStack extends Stack {
+  logLines: string[];
+  dataDir: string;
+  dispose(): Promise<void>;
+}
+
+export async function startTestStack(options: { retryDelaysMs?: number[]; functionEnv?: Record<string, string> } = {}): Promise<TestStack> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'imm-bridge-'));
+  const logLines: string[] = [];
+  const stack = await startStack({
+    port: 0,
+    dataDir,
+    logLevel: 'info',
+    logDestination: { write: (line: string) => void logLines.push(line) },
+    retryDelaysMs: options.retryDelaysMs ?? [10, 20, 40],
+    functionEnv: options.functionEnv,
+  });
+  return {
+    ...stack,
+    logLines,
+    dataDir,
+    dispose: async () => {
+      await stack.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** An ali-oss client acting as the data account's admin (the partner), V1-signed unless `v4`. */
+export function partnerClient(info: StackInfo, v4 = false): OSS {
+  return new OSS({
+    endpoint: info.endpoints.oss,
+    sldEnable: true,
+    bucket: info.bucket,
+    region: `oss-${info.region}`,
+    accessKeyId: info.accounts.data.accessKeyId,
+    accessKeySecret: info.accounts.data.accessKeySecret,
+    authorizationV4: v4,
+  } as OSS.Options);
+}
+
+export async function readSidecar(client: OSS, sourceKey: string): Promise<Record<string, any>> {
+  const result = await client.get(`results/${sourceKey}.json`);
+  return JSON.parse((result.content as Buffer).toString('utf8'));
+}
+
+export async function callApi(info: StackInfo, method: string, route: string, body?: unknown, token: string | null = info.apiToken) {
+  const response = await fetch(`${info.endpoints.api}${route}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, any> };
+}
+
+export async function stats(info: StackInfo): Promise<{ calls: Record<string, number>; invocations: Record<string, number> }> {
+  return (await (await fetch(`${info.endpoints.admin}/stats`)).json()) as { calls: Record<string, number>; invocations: Record<string, number> };
+}
