@@ -82,3 +82,43 @@ export interface ParsedCondition {
 }
 
 export type ParseResult = { ok: true; policy: ParsedPolicy; problems: PolicyProblem[] } | { ok: false; problems: PolicyProblem[] };
+
+/** What `parsePrincipal` makes of a request's principal string. */
+export type PrincipalType = 'root' | 'user' | 'role-session' | 'service' | 'anonymous';
+
+export interface RequestPrincipal {
+  type: PrincipalType;
+  accountId?: string;
+  /** User name (type `user`) or service name (type `service`). */
+  name?: string;
+  roleName?: string;
+  sessionName?: string;
+}
+
+export interface IdentityAuthorizationInput {
+  request: AuthRequest;
+  identityPolicies: readonly ParsedPolicy[];
+  sessionPolicy?: ParsedPolicy;
+}
+
+export interface OssAuthorizationInput extends IdentityAuthorizationInput {
+  bucketPolicy: ParsedPolicy | null;
+  /**
+   * Ref §7 V7 (UNVERIFIED): read literally, OSS never consults the RAM policies of a caller from another account,
+   * so that account's own explicit Deny does not stop a bucket-policy Allow. `true` honours such a Deny. Default false.
+   */
+  honourCrossAccountCallerDeny?: boolean;
+}
+
+export interface AssumeRoleAuthorizationInput extends IdentityAuthorizationInput {
+  /** The role's trust policy; null (no trust policy) trusts nobody. */
+  trustPolicy: ParsedPolicy | null;
+}
+
+/** Input of `policy simulate`: raw documents, parsed and checked before anything is evaluated. */
+export interface SimulationInput {
+  request: AuthRequest;
+  identityPolicies: readonly unknown[];
+  resourcePolicy: unknown | null;
+  sessionPolicy?: unknown;
+}
