@@ -1,0 +1,468 @@
+// Service layer: what each OSS operation means. Methods take typed input, authorize through RAM
+// (identity policies + the bucket policy, via shared/policy), use the store and return values or throw
+// OssError. Nothing here knows about HTTP, signatures or XML.
+import { createHash } from 'node:crypto';
+import { parsePolicy, type AuthorizationResult, type ConditionContext, type ParsedPolicy } from '../../shared/policy';
+import type { Caller, Ram } from '../ram';
+import { ossErrors } from './errors';
+import { objectCreatedRecord, type ObjectCreatedEventName, type OssEventRecord } from './events';
+import { compareKeys, type BucketRecord, type ObjectRecord, type OssStore } from './store';
+
+/** Who is calling, and the request facts condition keys read. */
+export interface CallContext {
+  caller: Caller;
+  accessKeyId?: string;
+  sourceIp: string;
+  userAgent?: string;
+  requestId: string;
+}
+
+export interface ObjectFields {
+  contentType?: string;
+  userMeta: Record<string, string>;
+  /** cache-control, content-disposition, content-encoding, content-language, expires. */
+  headers: Record<string, string>;
+}
+
+export interface PutObjectInput extends ObjectFields {
+  body: Buffer;
+  /** Base64 MD5 of the body, as sent in Content-MD5. */
+  contentMd5?: string;
+  forbidOverwrite: boolean;
+}
+
+export interface Preconditions {
+  ifMatch?: string;
+  ifNoneMatch?: string;
+  ifModifiedSince?: string;
+  ifUnmodifiedSince?: string;
+}
+
+export interface GetObjectInput {
+  range?: string;
+  /** `x-oss-range-behavior: standard`: an unsatisfiable range is a 416 instead of being ignored. */
+  standardRange: boolean;
+  conditions: Preconditions;
+}
+
+export type GetObjectResult =
+  | { kind: 'notModified'; record: ObjectRecord }
+  | { kind: 'full'; record: ObjectRecord; body: Buffer }
+  | { kind: 'partial'; record: ObjectRecord; body: Buffer; start: number; end: number };
+
+export interface CopyObjectInput extends ObjectFields {
+  source: { bucket: string; key: string };
+  directive: 'COPY' | 'REPLACE';
+  forbidOverwrite: boolean;
+  sourceConditions: Preconditions;
+}
+
+export interface ListInput {
+  prefix?: string;
+  delimiter?: string;
+  maxKeys: number;
+}
+
+export interface ListPage {
+  bucket: BucketRecord;
+  contents: ObjectRecord[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  /** Last key or common prefix of the page, set when truncated. */
+  next?: string;
+}
+
+export interface OssServiceOptions {
+  ram: Ram;
+  store: OssStore;
+  region: string;
+  now: () => number;
+  onObjectCreated?: (record: OssEventRecord) => void;
+}
+
+/** Bucket policies are limited to 16 KB, EC 0030-00000001 (reference/ram-policy.md §1.4). */
+export const MAX_POLICY_BYTES = 16 * 1024;
+export const POLICY_TOO_LARGE_EC = '0030-00000001';
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+
+interface LoadedBucket {
+  record: BucketRecord;
+  policy: ParsedPolicy | null;
+}
+
+export class OssService {
+  private readonly policies = new Map<string, { text: string; parsed: ParsedPolicy }>();
+
+  constructor(private readonly options: OssServiceOptions) {}
+
+  // ---- admin (seeding; bypasses authorization) -------------------------------------------------
+
+  /** Creates a bucket; creating an existing bucket for the same owner is a no-op, so seeding survives restarts. */
+  async createBucket(name: string, ownerUid: string): Promise<BucketRecord> {
+    if (!BUCKET_NAME.test(name)) throw new Error(`invalid bucket name \`${name}\`: 3-63 characters of [a-z0-9-], starting and ending with a letter or digit`);
+    if (!this.options.ram.hasAccount(ownerUid)) throw new Error(`no account \`${ownerUid}\` in RAM`);
+    const existing = await this.options.store.getBucket(name);
+    if (existing) {
+      if (existing.ownerUid !== ownerUid) throw new Error(`bucket \`${name}\` already exists and belongs to account \`${existing.ownerUid}\``);
+      return existing;
+    }
+    const record: BucketRecord = { name, ownerUid, region: this.options.region, createdAt: new Date(this.options.now()).toISOString(), policy: null };
+    await this.options.store.putBucket(record);
+    return record;
+  }
+
+  /** Sets (or with null removes) a bucket policy, validating it exactly as PutBucketPolicy does. */
+  async setBucketPolicy(name: string, policy: unknown): Promise<void> {
+    const bucket = await this.loadBucket(name);
+    if (policy === null) {
+      await this.options.store.putBucket({ ...bucket.record, policy: null });
+      return;
+    }
+    const text = typeof policy === 'string' ? policy : JSON.stringify(policy);
+    try {
+      this.validatePolicy(text);
+    } catch (error) {
+      throw new Error(`bucket policy for \`${name}\` rejected: ${(error as Error).message}`);
+    }
+    await this.options.store.putBucket({ ...bucket.record, policy: text });
+  }
+
+  async getBucket(name: string): Promise<BucketRecord | undefined> {
+    return this.options.store.getBucket(name);
+  }
+
+  // ---- objects -----------------------------------------------------------------------------------
+
+  async putObject(ctx: CallContext, bucketName: string, key: string, input: PutObjectInput): Promise<ObjectRecord> {
+    validateKey(key);
+    const bucket = await this.loadBucket(bucketName);
+    this.authorize(ctx, 'oss:PutObject', bucket, key);
+    const md5 = createHash('md5').update(input.body).digest();
+    if (input.contentMd5 !== undefined) {
+      const sent = Buffer.from(input.contentMd5, 'base64');
+      if (sent.length !== 16) throw ossErrors.invalidDigest('The Content-MD5 you specified is not a base64-encoded 128-bit MD5.');
+      if (!sent.equals(md5)) throw ossErrors.invalidDigest('The Content-MD5 you specified did not match what we received.');
+    }
+    const record = this.newRecord(key, input.body.length, md5.toString('hex').toUpperCase(), input);
+    return this.write(ctx, bucket, record, input.body, input.forbidOverwrite, 'ObjectCreated:PutObject');
+  }
+
+  async getObject(ctx: CallContext, bucketName: string, key: string, input: GetObjectInput): Promise<GetObjectResult> {
+    validateKey(key);
+    const bucket = await this.loadBucket(bucketName);
+    this.authorize(ctx, 'oss:GetObject', bucket, key);
+    const found = await this.options.store.getObject(bucketName, key);
+    if (!found) throw ossErrors.noSuchKey(key);
+    const { record, body } = found;
+    if (checkPreconditions(record, input.conditions) === 'notModified') return { kind: 'notModified', record };
+    const range = input.range === undefined ? undefined : resolveRange(input.range, body.length, input.standardRange);
+    if (!range) return { kind: 'full', record, body };
+    return { kind: 'partial', record, body: body.subarray(range.start, range.end + 1), start: range.start, end: range.end };
+  }
+
+  /** HeadObject is governed by oss:GetObject (reference/ram-policy.md §2.4). */
+  async headObject(ctx: CallContext, bucketName: string, key: string, conditions: Preconditions): Promise<{ record: ObjectRecord; notModified: boolean }> {
+    validateKey(key);
+    const bucket = await this.loadBucket(bucketName);
+    this.authorize(ctx, 'oss:GetObject', bucket, key);
+    const record = await this.options.store.headObject(bucketName, key);
+    if (!record) throw ossErrors.noSuchKey(key);
+    return { record, notModified: checkPreconditions(record, conditions) === 'notModified' };
+  }
+
+  /** Deleting a missing key succeeds, as in OSS. */
+  async deleteObject(ctx: CallContext, bucketName: string, key: string): Promise<void> {
+    validateKey(key);
+    const bucket = await this.loadBucket(bucketName);
+    this.authorize(ctx, 'oss:DeleteObject', bucket, key);
+    await this.options.store.deleteObject(bucketName, key);
+  }
+
+  /**
+   * DeleteMultipleObjects is governed by oss:DeleteObject per key. Every key is authorized before any is
+   * deleted, so a denied key fails the whole request with 403 and deletes nothing (real OSS's per-key
+   * behaviour is UNVERIFIED). Returns the keys deleted, missing ones included, as OSS does.
+   */
+  async deleteObjects(ctx: CallContext, bucketName: string, keys: readonly string[]): Promise<string[]> {
+    if (keys.length === 0 || keys.length > 1000) throw ossErrors.malformedXml(`a delete request names 1 to 1000 objects, this one names ${keys.length}`);
+    keys.forEach(validateKey);
+    const bucket = await this.loadBucket(bucketName);
+    for (const key of keys) this.authorize(ctx, 'oss:DeleteObject', bucket, key);
+    for (const key of keys) await this.options.store.deleteObject(bucketName, key);
+    return [...keys];
+  }
+
+  /**
+   * CopyObject needs oss:GetObject on the source and oss:PutObject on the target (reference/ram-policy.md §2.4).
+   * A source that fails `x-oss-copy-source-if-none-match` / `-if-modified-since` gives 'notModified' (ali-oss accepts 304).
+   */
+  async copyObject(ctx: CallContext, bucketName: string, key: string, input: CopyObjectInput): Promise<ObjectRecord | 'notModified'> {
+    validateKey(key);
+    validateKey(input.source.key);
+    const target = await this.loadBucket(bucketName);
+    const source = input.source.bucket === bucketName ? target : await this.loadBucket(input.source.bucket);
+    this.authorize(ctx, 'oss:GetObject', source, input.source.key);
+    this.authorize(ctx, 'oss:PutObject', target, key);
+    const found = await this.options.store.getObject(source.record.name, input.source.key);
+    if (!found) throw ossErrors.noSuchKey(input.source.key);
+    if (checkPreconditions(found.record, input.sourceConditions, 'x-oss-copy-source-') === 'notModified') return 'notModified';
+    const fields: ObjectFields =
+      input.directive === 'REPLACE' ? input : { contentType: found.record.contentType, userMeta: found.record.userMeta, headers: found.record.headers };
+    const record = this.newRecord(key, found.body.length, found.record.etag, fields);
+    return this.write(ctx, target, record, found.body, input.forbidOverwrite, 'ObjectCreated:CopyObject');
+  }
+
+  // ---- listing -----------------------------------------------------------------------------------
+
+  async listObjects(ctx: CallContext, bucketName: string, input: ListInput & { marker?: string }): Promise<ListPage> {
+    const bucket = await this.authorizeList(ctx, bucketName, input);
+    return this.page(bucket.record, input, input.marker ?? '');
+  }
+
+  /** `continuationToken` is opaque to clients; here it is the base64url of the last key or prefix returned. */
+  async listObjectsV2(ctx: CallContext, bucketName: string, input: ListInput & { startAfter?: string; continuationToken?: string }): Promise<ListPage> {
+    let after = input.startAfter ?? '';
+    if (input.continuationToken !== undefined) {
+      const decoded = Buffer.from(input.continuationToken, 'base64url').toString('utf8');
+      if (!decoded || continuationToken(decoded) !== input.continuationToken) {
+        throw ossErrors.invalidArgument('The continuation token provided is incorrect.', 'continuation-token', input.continuationToken);
+      }
+      after = decoded;
+    }
+    const bucket = await this.authorizeList(ctx, bucketName, input);
+    return this.page(bucket.record, input, after);
+  }
+
+  // ---- bucket policy -----------------------------------------------------------------------------
+
+  async putBucketPolicy(ctx: CallContext, bucketName: string, text: string): Promise<void> {
+    const bucket = await this.loadBucket(bucketName);
+    this.authorize(ctx, 'oss:PutBucketPolicy', bucket);
+    this.validatePolicy(text);
+    await this.options.store.putBucket({ ...bucket.record, policy: text });
+  }
+
+  async getBucketPolicy(ctx: CallContext, bucketName: string): Promise<string> {
+    const bucket = await this.loadBucket(bucketName);
+    this.authorize(ctx, 'oss:GetBucketPolicy', bucket);
+    if (bucket.record.policy === null) throw ossErrors.noSuchBucketPolicy(bucketName);
+    return bucket.record.policy;
+  }
+
+  async deleteBucketPolicy(ctx: CallContext, bucketName: string): Promise<void> {
+    const bucket = await this.loadBucket(bucketName);
+    this.authorize(ctx, 'oss:DeleteBucketPolicy', bucket);
+    await this.options.store.putBucket({ ...bucket.record, policy: null });
+  }
+
+  // ---- internals ---------------------------------------------------------------------------------
+
+  private newRecord(key: string, size: number, etag: string, fields: ObjectFields): ObjectRecord {
+    return {
+      key,
+      size,
+      etag,
+      lastModified: new Date(Math.floor(this.options.now() / 1000) * 1000).toISOString(),
+      contentType: fields.contentType || 'application/octet-stream',
+      userMeta: { ...fields.userMeta },
+      headers: { ...fields.headers },
+    };
+  }
+
+  private async write(
+    ctx: CallContext,
+    bucket: LoadedBucket,
+    record: ObjectRecord,
+    body: Buffer,
+    forbidOverwrite: boolean,
+    eventName: ObjectCreatedEventName,
+  ): Promise<ObjectRecord> {
+    const result = await this.options.store.putObject(bucket.record.name, record, body, { ifAbsent: forbidOverwrite });
+    if (!result.written) throw ossErrors.fileAlreadyExists();
+    const listener = this.options.onObjectCreated;
+    if (listener) {
+      const event = objectCreatedRecord({
+        eventName,
+        bucket: bucket.record,
+        region: this.options.region,
+        object: record,
+        previousSize: result.previous?.size,
+        caller: ctx.caller,
+        sourceIp: ctx.sourceIp,
+        requestId: ctx.requestId,
+        time: this.options.now(),
+      });
+      // After the response is on its way, as OSS notifies asynchronously; a listener failure never fails the write.
+      setImmediate(() => {
+        try {
+          listener(event);
+        } catch (error) {
+          console.error(`oss emulator: onObjectCreated listener failed: ${String((error as Error)?.message ?? error)}`);
+        }
+      });
+    }
+    return record;
+  }
+
+  private async authorizeList(ctx: CallContext, bucketName: string, input: ListInput): Promise<LoadedBucket> {
+    const bucket = await this.loadBucket(bucketName);
+    // A list without prefix is seen as prefix "" (reference/ram-policy.md §2.2, OSS scenario 5).
+    const extra: ConditionContext = { 'oss:Prefix': input.prefix ?? '' };
+    if (input.delimiter !== undefined) extra['oss:Delimiter'] = input.delimiter;
+    this.authorize(ctx, 'oss:ListObjects', bucket, undefined, extra);
+    return bucket;
+  }
+
+  private async page(bucket: BucketRecord, input: ListInput, after: string): Promise<ListPage> {
+    const all = await this.options.store.listObjects(bucket.name);
+    const prefix = input.prefix ?? '';
+    const delimiter = input.delimiter || undefined;
+    const contents: ObjectRecord[] = [];
+    const commonPrefixes: string[] = [];
+    let last: string | undefined;
+    let isTruncated = false;
+    for (const object of all) {
+      if (!object.key.startsWith(prefix) || (after !== '' && compareKeys(object.key, after) <= 0)) continue;
+      let common: string | undefined;
+      if (delimiter) {
+        const at = object.key.indexOf(delimiter, prefix.length);
+        if (at >= 0) common = object.key.slice(0, at + delimiter.length);
+      }
+      // A common prefix at or before the marker was returned on an earlier page.
+      if (common !== undefined && (common === last || (after !== '' && compareKeys(common, after) <= 0))) continue;
+      if (contents.length + commonPrefixes.length >= input.maxKeys) {
+        isTruncated = true;
+        break;
+      }
+      if (common !== undefined) commonPrefixes.push(common);
+      else contents.push(object);
+      last = common ?? object.key;
+    }
+    return { bucket, contents, commonPrefixes, isTruncated, next: isTruncated ? last : undefined };
+  }
+
+  private async loadBucket(name: string): Promise<LoadedBucket> {
+    const record = await this.options.store.getBucket(name);
+    if (!record) throw ossErrors.noSuchBucket(name);
+    return { record, policy: record.policy === null ? null : this.parsedPolicy(name, record.policy) };
+  }
+
+  private parsedPolicy(bucket: string, text: string): ParsedPolicy | null {
+    const cached = this.policies.get(bucket);
+    if (cached?.text === text) return cached.parsed;
+    let parsed: ParsedPolicy;
+    try {
+      parsed = this.validatePolicy(text);
+    } catch (error) {
+      // Stored policies were validated when put; one that no longer parses (engine changed) must not grant anything.
+      throw ossErrors.internal(`the stored policy of bucket \`${bucket}\` no longer parses: ${(error as Error).message}`);
+    }
+    this.policies.set(bucket, { text, parsed });
+    return parsed;
+  }
+
+  private validatePolicy(text: string): ParsedPolicy {
+    const size = Buffer.byteLength(text, 'utf8');
+    if (size > MAX_POLICY_BYTES) throw ossErrors.invalidPolicy(`The bucket policy is ${size} bytes; the limit is ${MAX_POLICY_BYTES} bytes.`, POLICY_TOO_LARGE_EC);
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (error) {
+      throw ossErrors.invalidPolicy(`The bucket policy is not valid JSON: ${(error as Error).message}.`);
+    }
+    const result = parsePolicy(doc, 'bucket');
+    if (!result.ok) {
+      const problems = result.problems.map((p) => `${p.path || '(document)'}: ${p.message} [${p.code}]`).join('; ');
+      throw ossErrors.invalidPolicy(`The bucket policy is invalid: ${problems}.`);
+    }
+    return result.policy;
+  }
+
+  private authorize(ctx: CallContext, action: string, bucket: LoadedBucket, key?: string, extra: ConditionContext = {}): void {
+    const resource = `acs:oss:*:${bucket.record.ownerUid}:${bucket.record.name}${key === undefined ? '' : `/${key}`}`;
+    const context: ConditionContext = {
+      'acs:SourceIp': ctx.sourceIp,
+      'acs:SecureTransport': 'false',
+      'acs:CurrentTime': new Date(this.options.now()).toISOString(),
+      'acs:UserAgent': ctx.userAgent,
+      'acs:AccessId': ctx.accessKeyId,
+      ...extra,
+    };
+    const result = this.options.ram.authorizeOss(ctx.caller, action, resource, context, bucket.policy);
+    if (result.decision !== 'Allow') {
+      throw ossErrors.accessDenied(denialMessage(ctx.caller, action, resource, key !== undefined, bucket.policy !== null, result));
+    }
+  }
+}
+
+/**
+ * OSS's own sentence first, then who was denied what and why, from the engine's explanation. Callers
+ * downstream turn this into hints, so it names the principal, the action, the resource and the deciding step.
+ */
+export function denialMessage(caller: Caller, action: string, resource: string, objectLevel: boolean, hasBucketPolicy: boolean, result: AuthorizationResult): string {
+  const target = objectLevel ? 'object' : 'bucket';
+  const denyingPolicies = result.decision === 'ExplicitDeny' ? result.reasons.filter((r) => r.effect === 'Deny').map((r) => r.policy) : [];
+  let because = '';
+  if (denyingPolicies.includes('resource')) because = ' because of bucket policy';
+  else if (denyingPolicies.length > 0) because = ' because of RAM policy';
+  else if (hasBucketPolicy) because = ' because of bucket policy';
+  const who = caller.kind === 'anonymous' ? 'anonymous caller (*)' : `principal ${caller.arn}`;
+  const steps = [...result.explanation, ...result.errors.map((e) => `${e.path}: ${e.message}`)].filter(Boolean);
+  const why = steps.length > 0 ? steps.join('; ') : result.decision;
+  return `You have no right to access this ${target}${because}. ${who} was denied ${action} on ${resource}: ${why}`;
+}
+
+function validateKey(key: string): void {
+  const bytes = Buffer.byteLength(key, 'utf8');
+  if (bytes === 0) throw ossErrors.invalidObjectName('the object name can not be empty');
+  if (bytes > 1023) throw ossErrors.invalidObjectName(`the object name is ${bytes} bytes, the limit is 1023`);
+  if (key.startsWith('/') || key.startsWith('\\')) throw ossErrors.invalidObjectName('the object name can not start with `/` or `\\`');
+}
+
+/** ListObjectsV2 continuation tokens: the base64url of the last key or common prefix returned. */
+export function continuationToken(after: string): string {
+  return Buffer.from(after, 'utf8').toString('base64url');
+}
+
+const etagList = (header: string): string[] => header.split(',').map((t) => t.trim().replace(/^W\//, '').replace(/"/g, '').toUpperCase());
+
+/** If-Match / If-Unmodified-Since failures throw 412; If-None-Match / If-Modified-Since hits return 'notModified'. */
+function checkPreconditions(record: ObjectRecord, c: Preconditions, headerPrefix = ''): 'ok' | 'notModified' {
+  const modified = Date.parse(record.lastModified);
+  if (c.ifMatch !== undefined && !etagList(c.ifMatch).some((t) => t === '*' || t === record.etag)) throw ossErrors.preconditionFailed(`${headerPrefix}If-Match`);
+  if (c.ifUnmodifiedSince !== undefined && !Number.isNaN(Date.parse(c.ifUnmodifiedSince)) && modified > Date.parse(c.ifUnmodifiedSince)) {
+    throw ossErrors.preconditionFailed(`${headerPrefix}If-Unmodified-Since`);
+  }
+  if (c.ifNoneMatch !== undefined) return etagList(c.ifNoneMatch).some((t) => t === '*' || t === record.etag) ? 'notModified' : 'ok';
+  if (c.ifModifiedSince !== undefined && !Number.isNaN(Date.parse(c.ifModifiedSince)) && modified <= Date.parse(c.ifModifiedSince)) return 'notModified';
+  return 'ok';
+}
+
+/**
+ * `Range: bytes=a-b | a- | -n`; only the first range of a list is used. OSS's default behaviour ignores an
+ * invalid or out-of-bounds range and returns the whole object (200); with `x-oss-range-behavior: standard`
+ * an end past the object is clamped and an unsatisfiable range is 416 (reference §3).
+ */
+export function resolveRange(header: string, size: number, standard: boolean): { start: number; end: number } | undefined {
+  const m = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*(?:,.*)?$/i.exec(header);
+  const invalid = (): undefined => {
+    if (standard) throw ossErrors.invalidRange(size);
+    return undefined;
+  };
+  if (!m || (m[1] === '' && m[2] === '')) return undefined; // not a byte range: ignored in both modes
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    if (suffix === 0 || size === 0) return invalid();
+    if (suffix > size) return standard ? { start: 0, end: size - 1 } : undefined;
+    return { start: size - suffix, end: size - 1 };
+  }
+  const start = Number(m[1]);
+  if (start >= size) return invalid();
+  if (m[2] === '') return { start, end: size - 1 };
+  const end = Number(m[2]);
+  if (end < start) return undefined; // a syntactically invalid range is ignored, as RFC 7233 says
+  if (end >= size) return standard ? { start, end: size - 1 } : undefined;
+  return { start, end };
+}
+

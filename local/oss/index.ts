@@ -1,0 +1,94 @@
+// The offline OSS: an HTTP server the real ali-oss client talks to unchanged. Three layers that do not mix:
+//   protocol  request.ts (addressing), signature.ts + authenticate.ts (who signed), http.ts (routing, XML)
+//   service   OssService.ts (what an operation means, authorization through RAM and the bucket policy)
+//   state     store.ts (contract) + FileStore.ts (object bytes and metadata JSON under dataDir/oss/)
+// Point ali-oss at it with `endpoint: 'http://localhost:PORT', sldEnable: true` (path style); the
+// `<bucket>.oss-<region>.aliyuncs.com` Host that ali-oss sends for IP endpoints works too.
+import { createServer, type Server } from 'node:http';
+import type { Ram } from '../ram';
+import { listen, type RunningServer } from '../server';
+import type { Telemetry } from '../telemetry';
+import type { OssEventRecord } from './events';
+import { FileStore } from './FileStore';
+import { createRequestHandler } from './http';
+import { OssService } from './OssService';
+import type { BucketRecord, ObjectRecord, OssStore } from './store';
+
+export type { OssEventRecord } from './events';
+export { OssError } from './errors';
+export type { BucketRecord, ObjectRecord, OssStore } from './store';
+
+export interface OssEmulatorOptions {
+  ram: Ram;
+  telemetry: Telemetry;
+  /** Object data and the bucket registry live under `<dataDir>/oss/` and survive restarts. */
+  dataDir: string;
+  /** e.g. `cn-hangzhou`; V4 signatures must be scoped to it. */
+  region: string;
+  /** Called after each successful PutObject / CopyObject, asynchronously (setImmediate), never failing the write. */
+  onObjectCreated?: (record: OssEventRecord) => void;
+  now?: () => number;
+  /** Largest PutObject body, default 64 MiB. */
+  maxObjectBytes?: number;
+}
+
+export interface BucketInfo {
+  name: string;
+  ownerUid: string;
+  region: string;
+  createdAt: string;
+  /** The bucket policy as a parsed JSON document, or null. */
+  policy: unknown;
+}
+
+export interface OssEmulator {
+  server: Server;
+  /** Administration for seeding and tests; bypasses authentication and authorization. */
+  buckets: {
+    /** Idempotent for the same owner, so a restart with the same dataDir can seed again. Throws for another owner. */
+    create(name: string, ownerUid: string): Promise<void>;
+    /** Validates like PutBucketPolicy (throws listing the problems); null removes the policy. */
+    setPolicy(name: string, policy: unknown | null): Promise<void>;
+    get(name: string): Promise<BucketInfo | undefined>;
+  };
+  /** Direct object access for tests and seeding; emits no events. */
+  objects: {
+    get(bucket: string, key: string): Promise<{ body: Buffer; record: ObjectRecord } | undefined>;
+    list(bucket: string, prefix?: string): Promise<ObjectRecord[]>;
+  };
+  start(port: number, host?: string): Promise<RunningServer>;
+}
+
+export function createOssEmulator(options: OssEmulatorOptions): OssEmulator {
+  const now = options.now ?? Date.now;
+  const store: OssStore = new FileStore(options.dataDir);
+  const service = new OssService({ ram: options.ram, store, region: options.region, now, onObjectCreated: options.onObjectCreated });
+  const server = createServer(
+    createRequestHandler({ service, ram: options.ram, telemetry: options.telemetry, region: options.region, now, maxObjectBytes: options.maxObjectBytes }),
+  );
+  return {
+    server,
+    buckets: {
+      create: async (name, ownerUid) => {
+        await service.createBucket(name, ownerUid);
+      },
+      setPolicy: (name, policy) => service.setBucketPolicy(name, policy),
+      get: async (name) => {
+        const record = await service.getBucket(name);
+        return record ? toInfo(record) : undefined;
+      },
+    },
+    objects: {
+      get: async (bucket, key) => {
+        const found = await store.getObject(bucket, key);
+        return found ? { body: found.body, record: found.record } : undefined;
+      },
+      list: async (bucket, prefix = '') => (await store.listObjects(bucket)).filter((o) => o.key.startsWith(prefix)),
+    },
+    start: (port, host = '127.0.0.1') => listen(server, port, host),
+  };
+}
+
+function toInfo(record: BucketRecord): BucketInfo {
+  return { name: record.name, ownerUid: record.ownerUid, region: record.region, createdAt: record.createdAt, policy: record.policy === null ? null : JSON.parse(record.policy) };
+}

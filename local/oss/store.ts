@@ -1,0 +1,53 @@
+// The state layer's contract: buckets and objects, nothing about HTTP, signatures or policies.
+// FileStore.ts implements it on disk so that data survives a restart of the local stack.
+
+export interface BucketRecord {
+  name: string;
+  ownerUid: string;
+  region: string;
+  createdAt: string;
+  /** The bucket policy exactly as it was put (JSON text), or null. */
+  policy: string | null;
+}
+
+/** Everything OSS keeps about an object besides its bytes. */
+export interface ObjectRecord {
+  key: string;
+  size: number;
+  /** MD5 of the body, upper-case hex without quotes (the header form adds quotes). */
+  etag: string;
+  /** ISO-8601. */
+  lastModified: string;
+  contentType: string;
+  /** `x-oss-meta-*` headers with the prefix stripped, names lower-cased. */
+  userMeta: Record<string, string>;
+  /** Standard headers OSS stores and returns: cache-control, content-disposition, content-encoding, content-language, expires. */
+  headers: Record<string, string>;
+}
+
+export interface PutResult {
+  /** False when `ifAbsent` was set and the key already existed (nothing was written). */
+  written: boolean;
+  /** The record that was replaced, if any. */
+  previous?: ObjectRecord;
+}
+
+export interface OssStore {
+  getBucket(name: string): Promise<BucketRecord | undefined>;
+  putBucket(record: BucketRecord): Promise<void>;
+  listBuckets(): Promise<BucketRecord[]>;
+
+  headObject(bucket: string, key: string): Promise<ObjectRecord | undefined>;
+  getObject(bucket: string, key: string): Promise<{ record: ObjectRecord; body: Buffer } | undefined>;
+  /** Writes atomically; with `ifAbsent` the existence check and the write are one step. */
+  putObject(bucket: string, record: ObjectRecord, body: Buffer, options?: { ifAbsent?: boolean }): Promise<PutResult>;
+  /** Returns whether the key existed. */
+  deleteObject(bucket: string, key: string): Promise<boolean>;
+  /** Every object of the bucket, ordered by the UTF-8 bytes of the key (the order OSS lists in). */
+  listObjects(bucket: string): Promise<readonly ObjectRecord[]>;
+}
+
+/** Orders keys by their UTF-8 bytes, as OSS does; JS string order differs for characters outside the BMP. */
+export function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
