@@ -104,9 +104,10 @@ describe('upload → STS → IMM → sidecar (local stack)', () => {
     // Prepare
     stack.redeploy();
     const partner = partnerClient(stack.info);
+    const small = await sceneJpeg(160, 120, 5);
     const before = (await stats(stack.info)).calls['sts:AssumeRole'] ?? 0;
     // Act
-    await Promise.all(Array.from({ length: 100 }, (_, i) => partner.put(`incoming/burst/${i}.jpg`, original)));
+    await Promise.all(Array.from({ length: 100 }, (_, i) => partner.put(`incoming/burst/${i}.jpg`, small)));
     await stack.settled();
     const after = (await stats(stack.info)).calls['sts:AssumeRole'] ?? 0;
     const sidecars = await Promise.all(Array.from({ length: 100 }, (_, i) => readSidecar(partner, `incoming/burst/${i}.jpg`)));
