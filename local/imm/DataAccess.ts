@@ -1,0 +1,158 @@
+// IMM's own identity towards the data: the project's service role (or a CredentialConfig chain), assumed
+// through the offline STS as the service `imm.aliyuncs.com`, cached until near expiry with concurrent
+// requests sharing one assumption, and used to read objects. OSS failures become IMM errors that say which
+// identity was refused what, so a caller can tell a missing bucket-policy grant from a missing object.
+import { parsePolicy, type ParsedPolicy } from '../../shared/policy';
+import type { AccessKey } from '../ram';
+import { StsError, type StsService } from '../sts';
+import { ImmError, immErrors } from './errors';
+import type { ObjectReader } from './ossReader';
+import type { CredentialConfig, OssUri } from './params';
+import type { Project } from './ProjectRegistry';
+
+export const IMM_SERVICE_PRINCIPAL = 'imm.aliyuncs.com';
+/** Session name of IMM's service-role sessions. Real IMM's is unknown; bucket policies name `…/AliyunIMMDefaultRole/*`. */
+export const IMM_SESSION_NAME = 'imm-service';
+const SESSION_SECONDS = 3600;
+/** A cached session is renewed this long before it expires. */
+const REFRESH_MARGIN_MS = 5 * 60 * 1000;
+/** OSS codes that mean the credentials themselves went bad (expired or revoked): renew once and retry. */
+const STALE_CREDENTIAL_CODES = new Set(['InvalidAccessKeyId', 'SecurityTokenExpired', 'InvalidSecurityToken']);
+
+export interface DataAccessOptions {
+  sts: StsService;
+  reader: ObjectReader;
+  now?: () => number;
+}
+
+export class DataAccess {
+  private readonly sessions = new Map<string, Promise<AccessKey>>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: DataAccessOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Reads `oss://bucket/key` as the project's data identity. Throws ImmError. */
+  async read(project: Project, object: OssUri, credentialConfig?: CredentialConfig): Promise<Buffer> {
+    for (let attempt = 1; ; attempt++) {
+      const key = await this.identity(project, credentialConfig);
+      try {
+        return await this.options.reader(object.bucket, object.key, key);
+      } catch (error) {
+        const code = String((error as { code?: unknown })?.code ?? '');
+        if (attempt === 1 && STALE_CREDENTIAL_CODES.has(code)) {
+          this.forget(project, credentialConfig);
+          continue;
+        }
+        throw readError(error, code, key, object);
+      }
+    }
+  }
+
+  /** The session IMM uses for this project (and CredentialConfig), assumed once and shared until near expiry. */
+  identity(project: Project, credentialConfig?: CredentialConfig): Promise<AccessKey> {
+    const cacheKey = sessionKey(project, credentialConfig);
+    const cached = this.sessions.get(cacheKey);
+    if (cached) {
+      // A settled promise is checked for expiry; a pending one is shared (single flight).
+      return cached.then((key) => (key.expiration && key.expiration.getTime() - this.now() < REFRESH_MARGIN_MS ? this.renew(cacheKey, project, credentialConfig, cached) : key));
+    }
+    return this.assume(cacheKey, project, credentialConfig);
+  }
+
+  private renew(cacheKey: string, project: Project, credentialConfig: CredentialConfig | undefined, stale: Promise<AccessKey>): Promise<AccessKey> {
+    // Another request may have renewed it meanwhile.
+    const current = this.sessions.get(cacheKey);
+    return current && current !== stale ? current : this.assume(cacheKey, project, credentialConfig);
+  }
+
+  private forget(project: Project, credentialConfig?: CredentialConfig): void {
+    this.sessions.delete(sessionKey(project, credentialConfig));
+  }
+
+  private assume(cacheKey: string, project: Project, credentialConfig?: CredentialConfig): Promise<AccessKey> {
+    const fresh = this.assumeChain(project, credentialConfig);
+    this.sessions.set(cacheKey, fresh);
+    // A failure is never cached.
+    fresh.catch(() => {
+      if (this.sessions.get(cacheKey) === fresh) this.sessions.delete(cacheKey);
+    });
+    return fresh;
+  }
+
+  /**
+   * The service role first, as `imm.aliyuncs.com` (only its trust policy decides); then each Chain node,
+   * assumed by the previous session (its identity policies AND the next role's trust policy decide). A
+   * `service` RoleType node is assumed as `imm.aliyuncs.com` again (an UNVERIFIED reading of reference §3).
+   */
+  private async assumeChain(project: Project, cfg?: CredentialConfig): Promise<AccessKey> {
+    const { sts } = this.options;
+    const roleName = cfg?.ServiceRole ?? project.serviceRole;
+    const serviceRoleArn = `acs:ram::${project.accountId}:role/${roleName}`;
+    const sessionPolicy = cfg?.Policy === undefined ? undefined : parseSessionPolicy(cfg.Policy);
+    let key: AccessKey;
+    try {
+      key = await sts.assumeRoleAsService(IMM_SERVICE_PRINCIPAL, serviceRoleArn, IMM_SESSION_NAME, SESSION_SECONDS, sessionPolicy);
+    } catch (error) {
+      throw assumeError(error, `the service role \`${serviceRoleArn}\` of project \`${project.name}\``);
+    }
+    for (const [i, node] of (cfg?.Chain ?? []).entries()) {
+      const roleArn = `acs:ram::${node.AssumeRoleFor}:role/${node.Role}`;
+      try {
+        key =
+          node.RoleType === 'service'
+            ? await sts.assumeRoleAsService(IMM_SERVICE_PRINCIPAL, roleArn, IMM_SESSION_NAME, SESSION_SECONDS)
+            : sts.assumeRole({ caller: key.caller, roleArn, roleSessionName: IMM_SESSION_NAME, durationSeconds: SESSION_SECONDS, context: { 'acs:AccessId': key.accessKeyId } }).key;
+      } catch (error) {
+        throw assumeError(error, `CredentialConfig.Chain[${i}] \`${roleArn}\` (as ${key.caller.arn})`);
+      }
+    }
+    return key;
+  }
+}
+
+function sessionKey(project: Project, cfg?: CredentialConfig): string {
+  return JSON.stringify([project.accountId, project.name, cfg?.ServiceRole ?? project.serviceRole, cfg?.Policy ?? null, cfg?.Chain ?? []]);
+}
+
+function parseSessionPolicy(doc: string): ParsedPolicy {
+  const parsed = parsePolicy(doc, 'identity');
+  if (!parsed.ok) {
+    throw immErrors.invalidArgument(`The parameter CredentialConfig.Policy is not valid: ${parsed.problems.map((p) => `${p.path || '(document)'}: ${p.message}`).join('; ')}.`);
+  }
+  return parsed.policy;
+}
+
+/**
+ * IMM could not become its data identity: a missing role, or a trust policy that does not trust IMM.
+ * 400 InvalidArgument (the emulator's choice: the project's configuration is at fault, not the caller's RAM grants).
+ */
+function assumeError(error: unknown, what: string): ImmError {
+  if (error instanceof ImmError) return error;
+  if (error instanceof StsError) return immErrors.invalidArgument(`IMM could not assume ${what}: ${error.code}: ${error.message}`);
+  return immErrors.internal(`IMM could not assume ${what}: ${String((error as Error)?.message ?? error)}`);
+}
+
+/** Role-session principal as bucket policies name it, with the session as `*`. */
+function rolePrincipal(key: AccessKey): string {
+  const { caller } = key;
+  return caller.kind === 'role-session' ? `arn:sts::${caller.accountId}:assumed-role/${caller.roleName}/*` : caller.arn;
+}
+
+function readError(error: unknown, code: string, key: AccessKey, object: OssUri): ImmError {
+  const message = String((error as { message?: unknown })?.message ?? error);
+  switch (code) {
+    case 'AccessDenied':
+      return immErrors.fileAccessForbidden(
+        `the bucket \`${object.bucket}\` denied IMM's service role: principal ${rolePrincipal(key)} (session ${key.caller.arn}) ` +
+          `may not oss:GetObject on \`${object.uri}\`; grant it in the bucket policy. OSS said: ${message}`,
+      );
+    case 'NoSuchKey':
+      return immErrors.resourceNotFound('OSSObject', `\`${object.uri}\` does not exist`);
+    case 'NoSuchBucket':
+      return immErrors.resourceNotFound('OSSBucket', `the bucket \`${object.bucket}\` of \`${object.uri}\` does not exist`);
+    default:
+      return immErrors.internal(`IMM could not read \`${object.uri}\`: ${code || 'Error'}: ${message}`);
+  }
+}

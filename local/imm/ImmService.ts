@@ -1,0 +1,78 @@
+// Service layer of the offline IMM: what every operation shares. Parameters are checked first (400),
+// then the project is looked up in the caller's own account (404: IMM has no resource policies, so
+// another account's project is simply not there), then RAM decides whether the caller may
+// `imm:<Action>` the project (403), and only then does the action run.
+import type { ConditionContext } from '../../shared/policy';
+import type { Caller, Ram } from '../ram';
+import { IMM_ACTIONS, type ImmAction } from './actions';
+import type { DataAccess } from './DataAccess';
+import { immErrors } from './errors';
+import { parseCredentialConfig, requireString, type Params } from './params';
+import type { ProjectRegistry } from './ProjectRegistry';
+
+export interface ImmCall {
+  action: string;
+  caller: Caller;
+  accessKeyId: string;
+  params: Params;
+  sourceIp: string;
+  userAgent: string;
+  requestId: string;
+}
+
+export interface ImmServiceOptions {
+  ram: Ram;
+  projects: ProjectRegistry;
+  data: DataAccess;
+  region: string;
+  now?: () => number;
+  actions?: Readonly<Record<string, ImmAction<unknown>>>;
+}
+
+export class ImmService {
+  private readonly actions: Readonly<Record<string, ImmAction<unknown>>>;
+  private readonly now: () => number;
+
+  constructor(private readonly options: ImmServiceOptions) {
+    this.actions = options.actions ?? IMM_ACTIONS;
+    this.now = options.now ?? Date.now;
+  }
+
+  has(action: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.actions, action);
+  }
+
+  /** Runs one operation; resolves to the response body without RequestId, or throws ImmError. */
+  async call(call: ImmCall): Promise<Record<string, unknown>> {
+    if (!this.has(call.action)) throw immErrors.unknownAction(call.action);
+    const action = this.actions[call.action];
+    const projectName = requireString(call.params, 'ProjectName');
+    const input = action.parse(call.params);
+    const credentialConfig = parseCredentialConfig(call.params);
+
+    const { caller } = call;
+    const accountId = caller.accountId;
+    const project = accountId === undefined ? undefined : this.options.projects.get(accountId, projectName);
+    if (!project) throw immErrors.resourceNotFound('Project', `no project \`${projectName}\` in account \`${accountId ?? '?'}\`, region \`${this.options.region}\``);
+
+    const resource = `acs:imm:${this.options.region}:${project.accountId}:project/${project.name}`;
+    const context: ConditionContext = {
+      'acs:SourceIp': call.sourceIp,
+      'acs:CurrentTime': new Date(this.now()).toISOString(),
+      'acs:SecureTransport': 'false',
+      'acs:AccessId': call.accessKeyId,
+      'acs:UserAgent': call.userAgent,
+    };
+    const ramAction = `imm:${call.action}`;
+    const result = this.options.ram.authorizeIdentity('imm', caller, ramAction, resource, context);
+    if (result.decision !== 'Allow') {
+      const why = [...result.explanation, ...result.errors.map((e) => `${e.path}: ${e.message}`)].join('; ');
+      throw immErrors.accessDenied(`${caller.arn} was denied ${ramAction} on ${resource} (${result.decision}): ${why}`);
+    }
+
+    return action.run(
+      { caller, project, credentialConfig, data: this.options.data, region: this.options.region, requestId: call.requestId, now: this.now },
+      input,
+    );
+  }
+}
