@@ -26,6 +26,7 @@ for (const fn of functions) {
 
     // urllib (ali-oss) loads proxy-agent only when a proxy env var is set; it is not installed, nor needed on FC.
     external: ['proxy-agent'],
+    alias: { 'iconv-lite': path.join(root, 'scripts', 'shims', 'iconv-lite.js') },
   });
   writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(result.metafile));
   const size = statSync(path.join(outdir, 'index.js')).size;

@@ -49,6 +49,18 @@ export function ossClientOptions(credentials: Credentials, config: Pick<Config, 
   return { ...common, endpoint: config.ossEndpoint, sldEnable: true } as OssClientOptions;
 }
 
+/**
+ * Sidecar stores for a warm container, one per set of function credentials: renewed credentials get a new
+ * client. Only on-upload uses this, so only its bundle carries ali-oss.
+ */
+export function sidecarStores(config: Pick<Config, 'region' | 'ossEndpoint' | 'resultsPrefix'>): (credentials: Credentials) => SidecarStore {
+  let current: { keyId: string; store: SidecarStore } | undefined;
+  return (credentials) => {
+    if (current?.keyId !== credentials.accessKeyId) current = { keyId: credentials.accessKeyId, store: createSidecarStore(credentials, config) };
+    return current.store;
+  };
+}
+
 export function createSidecarStore(credentials: Credentials, config: Pick<Config, 'region' | 'ossEndpoint' | 'resultsPrefix'>): SidecarStore {
   const clients = new Map<string, Promise<OSS>>();
   const clientFor = (bucket: string): Promise<OSS> => {

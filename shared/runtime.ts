@@ -6,7 +6,6 @@ import { AppError } from './errors';
 import type { FcContext } from './fc/types';
 import { createImmClient, type ImmClient } from './imm';
 import { createLogger, type Logger } from './log';
-import { createSidecarStore, type SidecarStore } from './oss';
 import { createStsAssumeRole } from './sts';
 
 export interface Invocation {
@@ -22,8 +21,6 @@ export interface Runtime {
   log: Logger;
   /** IMM client with the operator role's credentials (or the function's own when no role is set). */
   imm(invocation: Invocation): Promise<ImmClient>;
-  /** Sidecar reads and writes with the function's own credentials, in the data account. */
-  sidecars(invocation: Invocation): SidecarStore;
 }
 
 export interface RuntimeOptions {
@@ -48,7 +45,6 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   });
   // Clients are keyed by AccessKeyId, so renewed credentials get a new client and old ones are dropped.
   let immClient: { keyId: string; client: ImmClient } | undefined;
-  let sidecarStore: { keyId: string; store: SidecarStore } | undefined;
   return {
     config,
     log,
@@ -56,11 +52,6 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       const creds = await provider.get(invocation.credentials, invocation);
       if (immClient?.keyId !== creds.accessKeyId) immClient = { keyId: creds.accessKeyId, client: createImmClient(creds, config) };
       return immClient.client;
-    },
-    sidecars(invocation) {
-      const keyId = invocation.credentials.accessKeyId;
-      if (sidecarStore?.keyId !== keyId) sidecarStore = { keyId, store: createSidecarStore(invocation.credentials, config) };
-      return sidecarStore.store;
     },
   };
 }

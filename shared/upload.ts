@@ -5,7 +5,7 @@ import { describeError } from './log';
 import { toAppError } from './errors';
 import type { UploadedObject } from './fc/ossEvent';
 import { jobFor } from './jobs';
-import type { Sidecar } from './oss';
+import type { Sidecar, SidecarStore } from './oss';
 import type { Invocation, Runtime } from './runtime';
 import { formatOssUri } from './uri';
 
@@ -13,7 +13,7 @@ export type UploadOutcome =
   | { status: 'ignored'; reason: string }
   | { status: Sidecar['status']; sidecarKey: string; retryable: boolean };
 
-export async function processUpload(object: UploadedObject, runtime: Runtime, invocation: Invocation): Promise<UploadOutcome> {
+export async function processUpload(object: UploadedObject, runtime: Runtime, invocation: Invocation, sidecars: SidecarStore): Promise<UploadOutcome> {
   const { config } = runtime;
   const log = invocation.log.child({ bucket: object.bucket, key: object.key });
   // Only objects under INPUT_PREFIX are work; anything else (our own results included) is never processed,
@@ -46,7 +46,7 @@ export async function processUpload(object: UploadedObject, runtime: Runtime, in
       sidecar = { ...base, operation: job.operation, status: 'failed', error: { code: error.code, message, ...(error.hint ? { hint: error.hint } : {}) } };
     }
   }
-  const sidecarKey = await runtime.sidecars(invocation).write(object.bucket, object.key, sidecar);
+  const sidecarKey = await sidecars.write(object.bucket, object.key, sidecar);
   log.info({ status: sidecar.status, sidecarKey }, 'sidecar written');
   return { status: sidecar.status, sidecarKey, retryable };
 }

@@ -3,7 +3,9 @@
 import { AppError } from '../../shared/errors';
 import { parseOssEvent, type ParsedOssEvent } from '../../shared/fc/ossEvent';
 import type { FcContext } from '../../shared/fc/types';
+import type { Credentials } from '../../shared/credentials';
 import { describeError } from '../../shared/log';
+import { sidecarStores, type SidecarStore } from '../../shared/oss';
 import { createRuntime, invocationFrom, type Runtime, type RuntimeOptions } from '../../shared/runtime';
 import { processUpload, type UploadOutcome } from '../../shared/upload';
 
@@ -13,11 +15,18 @@ export interface BatchSummary {
   rejected: number;
 }
 
-/** `runtime` lets tests inject fakes; otherwise it is built from the environment on the first invocation. */
-export function createHandler(options: RuntimeOptions & { runtime?: Runtime } = {}) {
+export interface OnUploadOptions extends RuntimeOptions {
+  runtime?: Runtime;
+  sidecars?: (credentials: Credentials) => SidecarStore;
+}
+
+/** `runtime` and `sidecars` let tests inject fakes; otherwise they are built from the environment on the first invocation. */
+export function createHandler(options: OnUploadOptions = {}) {
   let runtime: Runtime | undefined = options.runtime;
+  let sidecarsFor = options.sidecars;
   return async function handler(event: Buffer, context: FcContext): Promise<BatchSummary> {
     runtime ??= createRuntime(options);
+    sidecarsFor ??= sidecarStores(runtime.config);
     const invocation = invocationFrom(context, runtime.log);
     let parsed: ParsedOssEvent;
     try {
@@ -30,7 +39,8 @@ export function createHandler(options: RuntimeOptions & { runtime?: Runtime } = 
     const { objects, rejected } = parsed;
     for (const r of rejected) invocation.log.error({ problem: r.problem }, 'malformed OSS event record, dropped');
 
-    const settled = await Promise.allSettled(objects.map((object) => processUpload(object, runtime!, invocation)));
+    const sidecars = sidecarsFor(invocation.credentials);
+    const settled = await Promise.allSettled(objects.map((object) => processUpload(object, runtime!, invocation, sidecars)));
     const outcomes: Record<string, number> = {};
     let retry = false;
     settled.forEach((result, i) => {

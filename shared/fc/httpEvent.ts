@@ -1,5 +1,5 @@
 // Parses the FC 3.0 HTTP trigger event (version v1) into a plain request, and builds its response.
-import { z } from 'zod';
+import * as v from 'valibot';
 import { BadRequestError, type AppError } from '../errors';
 import { decodeEventPayload } from './ossEvent';
 import type { FcHttpResponse } from './types';
@@ -16,26 +16,26 @@ export interface HttpRequest {
   requestId?: string;
 }
 
-const eventSchema = z.object({
-  version: z.literal('v1'),
-  rawPath: z.string().optional(),
-  headers: z.record(z.string(), z.string()).default({}),
-  queryParameters: z.record(z.string(), z.string()).default({}),
-  body: z.string().default(''),
-  isBase64Encoded: z.boolean().default(false),
-  requestContext: z.object({
-    requestId: z.string().optional(),
-    http: z.object({ method: z.string().min(1), path: z.string(), sourceIp: z.string().optional() }),
+const eventSchema = v.object({
+  version: v.literal('v1'),
+  rawPath: v.optional(v.string()),
+  headers: v.optional(v.record(v.string(), v.string()), {}),
+  queryParameters: v.optional(v.record(v.string(), v.string()), {}),
+  body: v.optional(v.string(), ''),
+  isBase64Encoded: v.optional(v.boolean(), false),
+  requestContext: v.object({
+    requestId: v.optional(v.string()),
+    http: v.object({ method: v.pipe(v.string(), v.minLength(1)), path: v.string(), sourceIp: v.optional(v.string()) }),
   }),
 });
 
 export function parseHttpEvent(event: unknown): HttpRequest {
-  const result = eventSchema.safeParse(decodeEventPayload(event));
+  const result = v.safeParse(eventSchema, decodeEventPayload(event));
   if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new BadRequestError(`not an FC HTTP trigger event: ${issue.path.join('.') || 'event'}: ${issue.message}`, undefined, 'InvalidEvent');
+    const issue = result.issues[0];
+    throw new BadRequestError(`not an FC HTTP trigger event: ${v.getDotPath(issue) || 'event'}: ${issue.message}`, undefined, 'InvalidEvent');
   }
-  const e = result.data;
+  const e = result.output;
   return {
     method: e.requestContext.http.method.toUpperCase(),
     path: e.requestContext.http.path,

@@ -1,6 +1,6 @@
 // Parses the OSS trigger payload. It arrives as a Buffer holding `{"events":[…]}`; every record is
 // returned, and a malformed record is reported on its own instead of failing the batch.
-import { z } from 'zod';
+import * as v from 'valibot';
 import { BadRequestError } from '../errors';
 
 /** What the rest of the code needs to know about one uploaded object. */
@@ -18,15 +18,17 @@ export interface ParsedOssEvent {
   rejected: { index: number; problem: string }[];
 }
 
-const recordSchema = z.object({
-  eventName: z.string().min(1),
-  region: z.string().default(''),
-  oss: z.object({
-    bucket: z.object({ name: z.string().min(1) }),
-    object: z.object({
-      key: z.string().min(1),
-      eTag: z.string().default(''),
-      size: z.number().nonnegative().default(0),
+const nonEmpty = v.pipe(v.string(), v.minLength(1, 'must be a non-empty string'));
+
+const recordSchema = v.object({
+  eventName: nonEmpty,
+  region: v.optional(v.string(), ''),
+  oss: v.object({
+    bucket: v.object({ name: nonEmpty }),
+    object: v.object({
+      key: nonEmpty,
+      eTag: v.optional(v.string(), ''),
+      size: v.optional(v.pipe(v.number(), v.minValue(0, 'must not be negative')), 0),
     }),
   }),
 });
@@ -49,13 +51,13 @@ export function parseOssEvent(event: unknown): ParsedOssEvent {
   }
   const parsed: ParsedOssEvent = { objects: [], rejected: [] };
   events.forEach((raw, index) => {
-    const result = recordSchema.safeParse(raw);
+    const result = v.safeParse(recordSchema, raw);
     if (!result.success) {
-      const issue = result.error.issues[0];
-      parsed.rejected.push({ index, problem: `events[${index}].${issue.path.join('.')}: ${issue.message}` });
+      const issue = result.issues[0];
+      parsed.rejected.push({ index, problem: `events[${index}].${v.getDotPath(issue) ?? ''}: ${issue.message}` });
       return;
     }
-    const r = result.data;
+    const r = result.output;
     parsed.objects.push({
       bucket: r.oss.bucket.name,
       key: r.oss.object.key,

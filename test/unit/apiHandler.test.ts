@@ -26,9 +26,6 @@ function fakeRuntime(detect: ImmClient['detectImageScore'] = async () => ({ scor
         return detect(input);
       },
     }),
-    sidecars: () => {
-      throw new Error('not used by the api');
-    },
   };
   return { runtime, immCalls, lines };
 }

@@ -6,7 +6,7 @@ import { ForbiddenError, UpstreamError } from '../../shared/errors';
 import type { FcContext } from '../../shared/fc/types';
 import type { ImmClient } from '../../shared/imm';
 import { createLogger } from '../../shared/log';
-import type { Sidecar } from '../../shared/oss';
+import type { Sidecar, SidecarStore } from '../../shared/oss';
 import type { Runtime } from '../../shared/runtime';
 
 const template = JSON.parse(readFileSync(path.join(__dirname, '../../../shared/data/fc-events/oss.json'), 'utf8')).events[0];
@@ -22,15 +22,15 @@ function fakeRuntime(detect: ImmClient['detectImageScore']) {
     config: loadConfig({ IMM_PROJECT: 'immtest', REGION: 'cn-hangzhou', ALLOWED_BUCKETS: 'test-bucket-2024' }),
     log: createLogger({}, { write: () => undefined }, 'silent'),
     imm: async () => ({ detectImageScore: detect }),
-    sidecars: () => ({
-      write: async (bucket, key, sidecar) => {
-        written.set(`${bucket}/${key}`, sidecar);
-        return `results/${key}.json`;
-      },
-      read: async () => undefined,
-    }),
   };
-  return { runtime, written };
+  const sidecars = (): SidecarStore => ({
+    write: async (bucket, key, sidecar) => {
+      written.set(`${bucket}/${key}`, sidecar);
+      return `results/${key}.json`;
+    },
+    read: async () => undefined,
+  });
+  return { runtime, written, sidecars };
 }
 
 const eventOf = (...records: unknown[]) => Buffer.from(JSON.stringify({ events: records }));
@@ -38,9 +38,9 @@ const eventOf = (...records: unknown[]) => Buffer.from(JSON.stringify({ events: 
 describe('on-upload handler', () => {
   it('scores every image record, skips other types, and ignores keys outside INPUT_PREFIX', async () => {
     // Prepare
-    const { runtime, written } = fakeRuntime(async ({ sourceUri }) => ({ score: sourceUri.endsWith('a.jpg') ? 0.8 : 0.3, requestId: 'R' }));
+    const { runtime, written, sidecars } = fakeRuntime(async ({ sourceUri }) => ({ score: sourceUri.endsWith('a.jpg') ? 0.8 : 0.3, requestId: 'R' }));
     // Act
-    const summary = await createHandler({ runtime })(eventOf(record('incoming/a.jpg'), record('incoming/b.png'), record('incoming/c.txt'), record('results/incoming/a.jpg.json')), context);
+    const summary = await createHandler({ runtime, sidecars })(eventOf(record('incoming/a.jpg'), record('incoming/b.png'), record('incoming/c.txt'), record('results/incoming/a.jpg.json')), context);
     // Assess
     expect(summary).toEqual({ processed: 4, outcomes: { succeeded: 2, skipped: 1, ignored: 1 }, rejected: 0 });
     expect(written.get('test-bucket-2024/incoming/a.jpg')).toMatchObject({ source: 'oss://test-bucket-2024/incoming/a.jpg', operation: 'DetectImageScore', status: 'succeeded', score: 0.8, requestId: 'R' });
@@ -50,12 +50,12 @@ describe('on-upload handler', () => {
 
   it('gives a failing record a failed sidecar with code and hint, without stopping the others or retrying', async () => {
     // Prepare
-    const { runtime, written } = fakeRuntime(async ({ sourceUri }) => {
+    const { runtime, written, sidecars } = fakeRuntime(async ({ sourceUri }) => {
       if (sourceUri.endsWith('bad.jpg')) throw new ForbiddenError('BucketDeniedImm', 'the bucket denied IMM', 'grant oss:GetObject');
       return { score: 0.5, requestId: 'R' };
     });
     // Act
-    const summary = await createHandler({ runtime })(eventOf(record('incoming/bad.jpg'), record('incoming/good.jpg')), context);
+    const summary = await createHandler({ runtime, sidecars })(eventOf(record('incoming/bad.jpg'), record('incoming/good.jpg')), context);
     // Assess
     expect(summary.outcomes).toEqual({ failed: 1, succeeded: 1 });
     expect(written.get('test-bucket-2024/incoming/bad.jpg')).toMatchObject({ status: 'failed', error: { code: 'BucketDeniedImm', message: 'the bucket denied IMM', hint: 'grant oss:GetObject' } });
@@ -63,12 +63,12 @@ describe('on-upload handler', () => {
 
   it('throws after the batch when a retryable failure happened, so FC re-delivers', async () => {
     // Prepare
-    const { runtime, written } = fakeRuntime(async ({ sourceUri }) => {
+    const { runtime, written, sidecars } = fakeRuntime(async ({ sourceUri }) => {
       if (sourceUri.endsWith('flaky.jpg')) throw new UpstreamError('ImmUnavailable', 'IMM 503', 503);
       return { score: 0.5, requestId: 'R' };
     });
     // Act
-    const result = createHandler({ runtime })(eventOf(record('incoming/flaky.jpg'), record('incoming/ok.jpg')), context);
+    const result = createHandler({ runtime, sidecars })(eventOf(record('incoming/flaky.jpg'), record('incoming/ok.jpg')), context);
     // Assess
     await expect(result).rejects.toMatchObject({ code: 'RetryableFailure' });
     expect(written.get('test-bucket-2024/incoming/ok.jpg')?.status).toBe('succeeded');
@@ -78,12 +78,12 @@ describe('on-upload handler', () => {
   it('ignores an event from a bucket outside ALLOWED_BUCKETS', async () => {
     // Prepare
     const calls: string[] = [];
-    const { runtime, written } = fakeRuntime(async ({ sourceUri }) => {
+    const { runtime, written, sidecars } = fakeRuntime(async ({ sourceUri }) => {
       calls.push(sourceUri);
       return { score: 0.5, requestId: 'R' };
     });
     // Act
-    const summary = await createHandler({ runtime })(eventOf(record('incoming/a.jpg', 'someone-else')), context);
+    const summary = await createHandler({ runtime, sidecars })(eventOf(record('incoming/a.jpg', 'someone-else')), context);
     // Assess
     expect(summary.outcomes).toEqual({ ignored: 1 });
     expect(calls).toEqual([]);
@@ -92,9 +92,9 @@ describe('on-upload handler', () => {
 
   it('drops a payload without events instead of throwing, since re-delivery cannot fix it', async () => {
     // Prepare
-    const { runtime, written } = fakeRuntime(async () => ({ score: 0, requestId: '' }));
+    const { runtime, written, sidecars } = fakeRuntime(async () => ({ score: 0, requestId: '' }));
     // Act
-    const summary = await createHandler({ runtime })(Buffer.from('{}'), context);
+    const summary = await createHandler({ runtime, sidecars })(Buffer.from('{}'), context);
     // Assess
     expect(summary).toEqual({ processed: 0, outcomes: {}, rejected: 1 });
     expect(written.size).toBe(0);
