@@ -3,6 +3,7 @@
 // results are cached until shortly before they expire, concurrent callers share one in-flight request,
 // and a failure is never cached.
 import { AppError, ForbiddenError, UpstreamError } from './errors';
+import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry';
 import { isTransient, sdkErrorInfo } from './sdkError';
 
 export interface Credentials {
@@ -29,6 +30,15 @@ export interface CredentialsProviderOptions {
   now?: () => number;
   /** Credentials are refreshed this long before they expire. */
   refreshMarginMs?: number;
+  /** Backoff settings for throttled or failed STS calls (tests shorten them). */
+  retry?: Partial<Pick<RetryOptions, 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs' | 'sleep' | 'random'>>;
+}
+
+export interface CallerInfo {
+  functionName?: string;
+  requestId?: string;
+  /** Epoch ms after which no retry is started (the FC invocation's deadline). */
+  deadline?: number;
 }
 
 interface CacheEntry {
@@ -60,13 +70,13 @@ export class CredentialsProvider {
    * Credentials to call IMM with. Without a configured role the function's own credentials are used
    * (media and data account are the same).
    */
-  async get(base: Credentials, caller: { functionName?: string; requestId?: string }): Promise<Credentials> {
+  async get(base: Credentials, caller: CallerInfo): Promise<Credentials> {
     const roleArn = this.options.roleArn;
     if (!roleArn) return base;
     const cached = this.cache.get(roleArn);
     if (cached && cached.usableUntil > this.now()) return cached.promise;
 
-    const entry: CacheEntry = { promise: this.assume(base, roleArn, roleSessionName(caller.functionName, caller.requestId)), usableUntil: Infinity };
+    const entry: CacheEntry = { promise: this.assume(base, roleArn, roleSessionName(caller.functionName, caller.requestId), caller.deadline), usableUntil: Infinity };
     this.cache.set(roleArn, entry);
     entry.promise.then(
       (creds) => {
@@ -81,13 +91,15 @@ export class CredentialsProvider {
     return entry.promise;
   }
 
-  private async assume(base: Credentials, roleArn: string, sessionName: string): Promise<Credentials> {
+  private async assume(base: Credentials, roleArn: string, sessionName: string, deadline: number | undefined): Promise<Credentials> {
+    const input = { roleArn, roleSessionName: sessionName, durationSeconds: this.options.durationSeconds, externalId: this.options.externalId };
     try {
-      return await this.options.assumeRole(base, {
-        roleArn,
-        roleSessionName: sessionName,
-        durationSeconds: this.options.durationSeconds,
-        externalId: this.options.externalId,
+      return await withRetry(() => this.options.assumeRole(base, input), {
+        ...DEFAULT_RETRY,
+        ...this.options.retry,
+        deadline,
+        now: this.now,
+        isRetryable: (error) => isTransient(sdkErrorInfo(error)),
       });
     } catch (error) {
       throw assumeRoleError(error, roleArn, Boolean(this.options.externalId));

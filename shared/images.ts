@@ -8,7 +8,7 @@ export async function scoreImage(uri: unknown, runtime: Runtime, invocation: Inv
   const location = parseOssUri(uri);
   assertBucketAllowed(location.bucket, runtime);
   const imm = await runtime.imm(invocation);
-  const { score } = await imm.detectImageScore({ projectName: runtime.config.immProject, sourceUri: formatOssUri(location) });
+  const { score } = await imm.detectImageScore({ projectName: runtime.config.immProject, sourceUri: formatOssUri(location) }, { deadline: invocation.deadline });
   return { uri: formatOssUri(location), score };
 }
 

@@ -4,19 +4,32 @@
 import type { Config } from './config';
 import type { Credentials } from './credentials';
 import { AppError, ForbiddenError, NotFoundError, UpstreamError } from './errors';
+import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry';
 import { isTransient, sdkErrorInfo } from './sdkError';
+
+const CONNECT_TIMEOUT_MS = 3000;
+const READ_TIMEOUT_MS = 30_000;
 
 export interface ImageScore {
   score: number;
   requestId: string;
 }
 
+export interface CallOptions {
+  /** Epoch ms after which no retry is started (the FC invocation's deadline). */
+  deadline?: number;
+}
+
 export interface ImmClient {
-  detectImageScore(input: { projectName: string; sourceUri: string }): Promise<ImageScore>;
+  detectImageScore(input: { projectName: string; sourceUri: string }, options?: CallOptions): Promise<ImageScore>;
+}
+
+export interface ImmClientOptions {
+  retry?: Partial<Pick<RetryOptions, 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs' | 'sleep' | 'random'>>;
 }
 
 type Query = Record<string, string | number | boolean | undefined>;
-type CallImm = (action: string, query: Query) => Promise<Record<string, unknown>>;
+type CallImm = (action: string, query: Query, options?: CallOptions) => Promise<Record<string, unknown>>;
 
 /** Context the error mapping needs to name the grant that is missing. */
 export interface ImmErrorContext {
@@ -26,12 +39,15 @@ export interface ImmErrorContext {
   operatorRoleArn?: string;
 }
 
-export function createImmClient(credentials: Credentials, config: Pick<Config, 'region' | 'immEndpoint' | 'immRoleArn'>): ImmClient {
+export function createImmClient(credentials: Credentials, config: Pick<Config, 'region' | 'immEndpoint' | 'immRoleArn'>, clientOptions: ImmClientOptions = {}): ImmClient {
   const call = openApiCaller(credentials, config);
+  // Transient failures (throttling, 5xx, network) are retried; DetectImageScore has no side effects.
+  const callWithRetry: CallImm = (action, query, options?: CallOptions) =>
+    withRetry(() => call(action, query), { ...DEFAULT_RETRY, ...clientOptions.retry, deadline: options?.deadline, isRetryable: (e) => isTransient(sdkErrorInfo(e)) });
   return {
-    async detectImageScore({ projectName, sourceUri }) {
+    async detectImageScore({ projectName, sourceUri }, options) {
       const context = { action: 'DetectImageScore', projectName, sourceUri, operatorRoleArn: config.immRoleArn };
-      const body = await callWithMapping(call, context, { ProjectName: projectName, SourceURI: sourceUri });
+      const body = await callWithMapping((action, query) => callWithRetry(action, query, options), context, { ProjectName: projectName, SourceURI: sourceUri });
       const score = (body.ImageScore as { OverallQualityScore?: unknown } | undefined)?.OverallQualityScore;
       if (typeof score !== 'number' || !(score >= 0 && score <= 1)) {
         throw new UpstreamError('InvalidImmResponse', 'DetectImageScore answered without a score in [0, 1]', 502);
@@ -71,7 +87,8 @@ function openApiCaller(credentials: Credentials, config: Pick<Config, 'region' |
       });
       const defined = Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined));
       const request = new $OpenApiUtil.OpenApiRequest({ query: OpenApiUtil.query(defined) });
-      const response = (await api.callApi(params, request, new RuntimeOptions({}))) as { body?: Record<string, unknown> };
+      const runtime = new RuntimeOptions({ connectTimeout: CONNECT_TIMEOUT_MS, readTimeout: READ_TIMEOUT_MS });
+      const response = (await api.callApi(params, request, runtime)) as { body?: Record<string, unknown> };
       return response.body ?? {};
     };
     return { call };

@@ -14,6 +14,8 @@ export interface Invocation {
   /** The function role's credentials from the FC context. */
   credentials: Credentials;
   log: Logger;
+  /** Epoch ms after which no retry is started, so the invocation ends before FC's timeout. */
+  deadline?: number;
 }
 
 export interface Runtime {
@@ -57,7 +59,10 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
 }
 
 /** The function's own credentials from the FC context; FC fills them only when the function has a role. */
-export function invocationFrom(context: FcContext, log: Logger): Invocation {
+/** Retries stop this long before FC's timeout, leaving time to write the sidecar. */
+const DEADLINE_MARGIN_MS = 3000;
+
+export function invocationFrom(context: FcContext, log: Logger, now: number = Date.now()): Invocation {
   const c = context.credentials;
   if (!c?.accessKeyId || !c.accessKeySecret) {
     throw new AppError('MissingFunctionRole', 'the FC context has no credentials', 500, {
@@ -66,10 +71,12 @@ export function invocationFrom(context: FcContext, log: Logger): Invocation {
     });
   }
   const requestId = context.requestId;
+  const timeoutMs = (context.function?.timeout ?? 0) * 1000;
   return {
     functionName: context.function?.name,
     requestId,
     credentials: { accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, securityToken: c.securityToken },
     log: log.child({ requestId }),
+    deadline: timeoutMs > 0 ? now + Math.max(timeoutMs - DEADLINE_MARGIN_MS, timeoutMs / 2) : undefined,
   };
 }

@@ -2,6 +2,9 @@
 import type { Config } from './config';
 import type { AssumeRole, Credentials } from './credentials';
 
+const CONNECT_TIMEOUT_MS = 3000;
+const READ_TIMEOUT_MS = 10_000;
+
 const DEFAULT_STS_HOST = (region: string) => `sts.${region}.aliyuncs.com`;
 
 export function createStsAssumeRole(config: Pick<Config, 'region' | 'stsEndpoint'>): AssumeRole {
@@ -9,6 +12,7 @@ export function createStsAssumeRole(config: Pick<Config, 'region' | 'stsEndpoint
     // Required lazily: only a function that actually assumes a role pays for loading the STS SDK.
     const { default: Sts, AssumeRoleRequest } = await import('@alicloud/sts20150401');
     const { $OpenApiUtil } = await import('@alicloud/openapi-core');
+    const { RuntimeOptions } = await import('@darabonba/typescript');
     const client = new Sts(
       new $OpenApiUtil.Config({
         accessKeyId: base.accessKeyId,
@@ -19,13 +23,15 @@ export function createStsAssumeRole(config: Pick<Config, 'region' | 'stsEndpoint
         protocol: config.stsEndpoint?.protocol ?? 'https',
       }),
     );
-    const response = await client.assumeRole(
+    const response = await client.assumeRoleWithOptions(
       new AssumeRoleRequest({
         roleArn: input.roleArn,
         roleSessionName: input.roleSessionName,
         durationSeconds: input.durationSeconds,
         externalId: input.externalId,
       }),
+      // Every call has a timeout; retries are ours (shared/retry.ts), not the SDK's.
+      new RuntimeOptions({ connectTimeout: CONNECT_TIMEOUT_MS, readTimeout: READ_TIMEOUT_MS }),
     );
     const c = response.body?.credentials;
     if (!c?.accessKeyId || !c.accessKeySecret || !c.securityToken) {

@@ -36,7 +36,7 @@ export async function processUpload(object: UploadedObject, runtime: Runtime, in
   } else {
     try {
       const imm = await runtime.imm(invocation);
-      const result = await imm.detectImageScore({ projectName: config.immProject, sourceUri: source });
+      const result = await imm.detectImageScore({ projectName: config.immProject, sourceUri: source }, { deadline: invocation.deadline });
       sidecar = { ...base, operation: job.operation, status: 'succeeded', score: result.score, requestId: result.requestId };
     } catch (caught) {
       const error = toAppError(caught);

@@ -91,11 +91,34 @@ describe('CredentialsProvider', () => {
     expect(calls).toBe(2);
   });
 
-  it('maps throttling to a retryable upstream error', async () => {
+  it('retries a throttled AssumeRole with backoff, then succeeds', async () => {
+    // Prepare
+    let calls = 0;
+    const delays: number[] = [];
+    const provider = new CredentialsProvider({
+      roleArn,
+      durationSeconds: 3600,
+      retry: { sleep: async (ms) => void delays.push(ms), random: () => 0.5 },
+      assumeRole: async () => {
+        calls += 1;
+        if (calls < 3) throw Object.assign(new Error('Throttling.User'), { code: 'Throttling.User', statusCode: 400 });
+        return { accessKeyId: 'STS.ok', accessKeySecret: 's', securityToken: 't' };
+      },
+    });
+    // Act
+    const creds = await provider.get(base, {});
+    // Assess
+    expect(creds.accessKeyId).toBe('STS.ok');
+    expect(calls).toBe(3);
+    expect(delays).toEqual([50, 100]);
+  });
+
+  it('maps throttling that outlasts the retries to a retryable upstream error', async () => {
     // Prepare
     const provider = new CredentialsProvider({
       roleArn,
       durationSeconds: 3600,
+      retry: { sleep: async () => undefined },
       assumeRole: async () => {
         throw Object.assign(new Error('Throttling.User'), { code: 'Throttling.User', statusCode: 400 });
       },
