@@ -43,6 +43,8 @@ export interface FcRunnerOptions {
   accountId: string;
   /** Delay before retry n (1-based) of a failed async invocation; FC retries 3 times by default. */
   retryDelaysMs?: number[];
+  /** Deliver every OSS event this many times, concurrently: OSS triggers are at-least-once. Default 1. */
+  deliveryCopies?: number;
   now?: () => number;
 }
 
@@ -83,8 +85,10 @@ export class FcRunner {
   deliverOssEvent(record: FcOssEventRecord): void {
     for (const trigger of this.triggers) {
       if (!matchesTrigger(trigger, record)) continue;
-      const delivery = this.deliverWithRetries(trigger.functionName, record).finally(() => this.pending.delete(delivery));
-      this.pending.add(delivery);
+      for (let copy = 0; copy < (this.options.deliveryCopies ?? 1); copy++) {
+        const delivery = this.deliverWithRetries(trigger.functionName, record).finally(() => this.pending.delete(delivery));
+        this.pending.add(delivery);
+      }
     }
   }
 

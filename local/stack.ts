@@ -35,6 +35,8 @@ export interface StackOptions {
   logLevel?: string;
   logDestination?: { write(line: string): void };
   retryDelaysMs?: number[];
+  /** Deliver every OSS event this many times (at-least-once delivery, for tests). */
+  deliveryCopies?: number;
   /** Overrides of the functions' environment, e.g. a wrong IMM_ROLE_EXTERNAL_ID in a test. */
   functionEnv?: Record<string, string>;
 }
@@ -134,6 +136,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       region: deploy.region,
       accountId: deploy.dataAccountId,
       retryDelaysMs: options.retryDelaysMs,
+      deliveryCopies: options.deliveryCopies,
       assumeRole: (roleArn, sessionName) => sts.service.assumeRoleAsService('fc.aliyuncs.com', roleArn, sessionName, 3600),
     });
     runnerRef.current = runner;

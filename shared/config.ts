@@ -20,6 +20,8 @@ export interface Config {
   outputPrefix: string;
   apiTokenHashes: readonly string[];
   stsDurationSeconds: number;
+  /** A running claim older than this is taken over (its attempt crashed); longer than the function timeout. */
+  claimStaleSeconds: number;
   stsEndpoint?: Endpoint;
   immEndpoint?: Endpoint;
   ossEndpoint?: string;
@@ -97,6 +99,15 @@ const schema = v.pipe(
       ),
       '3600',
     ),
+    CLAIM_STALE_SECONDS: v.optional(
+      v.pipe(
+        v.string(),
+        v.regex(/^\d+$/, 'CLAIM_STALE_SECONDS must be a whole number of seconds'),
+        v.transform(Number),
+        v.minValue(10, 'CLAIM_STALE_SECONDS must be at least 10'),
+      ),
+      '900',
+    ),
     STS_ENDPOINT: endpoint('STS_ENDPOINT'),
     IMM_ENDPOINT: endpoint('IMM_ENDPOINT'),
     OSS_ENDPOINT: v.optional(v.pipe(v.string(), v.regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/, 'OSS_ENDPOINT must be an http(s)://host[:port] URL'))),
@@ -135,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outputPrefix: e.OUTPUT_PREFIX,
     apiTokenHashes: e.API_TOKENS_SHA256,
     stsDurationSeconds: e.STS_DURATION_SECONDS,
+    claimStaleSeconds: e.CLAIM_STALE_SECONDS,
     stsEndpoint: e.STS_ENDPOINT,
     immEndpoint: e.IMM_ENDPOINT,
     ossEndpoint: e.OSS_ENDPOINT?.replace(/\/$/, ''),

@@ -18,12 +18,34 @@ export interface Sidecar {
   reason?: string;
   error?: { code: string; message: string; hint?: string };
   requestId?: string;
+  /** ETag of the source object this result is for. */
+  eTag?: string;
   processedAt: string;
+}
+
+/** Marks that an attempt owns the work for one version (eTag) of an object. See shared/claims.ts. */
+export interface Claim {
+  eTag: string;
+  state: 'running' | 'done' | 'released';
+  requestId?: string;
+  claimedAt: string;
 }
 
 export interface SidecarStore {
   write(bucket: string, sourceKey: string, sidecar: Sidecar): Promise<string>;
   read(bucket: string, sourceKey: string): Promise<Sidecar | undefined>;
+  /** Writes the claim only if none exists (`x-oss-forbid-overwrite`); false when one already does. */
+  createClaim(bucket: string, sourceKey: string, claim: Claim): Promise<boolean>;
+  readClaim(bucket: string, sourceKey: string, eTag: string): Promise<Claim | undefined>;
+  replaceClaim(bucket: string, sourceKey: string, claim: Claim): Promise<void>;
+}
+
+/**
+ * `incoming/a/b.jpg` version `9F0…` → `results/incoming/a/b.jpg.9F0….claim`. One claim per object version,
+ * so the first delivery of an overwrite wins atomically instead of racing to replace the old claim.
+ */
+export function claimKey(resultsPrefix: string, sourceKey: string, eTag: string): string {
+  return `${resultsPrefix}${sourceKey}.${eTag || 'unversioned'}.claim`;
 }
 
 /** `incoming/a/b.jpg` → `results/incoming/a/b.jpg.json`. */
@@ -71,27 +93,39 @@ export function createSidecarStore(credentials: Credentials, config: Pick<Config
     }
     return client;
   };
+  const putJson = async (bucket: string, key: string, value: unknown, forbidOverwrite = false): Promise<boolean> => {
+    try {
+      const client = await clientFor(bucket);
+      const headers: Record<string, string> = { 'Content-Type': 'application/json', ...(forbidOverwrite ? { 'x-oss-forbid-overwrite': 'true' } : {}) };
+      await client.put(key, Buffer.from(JSON.stringify(value, null, 2)), { mime: 'application/json', headers });
+      return true;
+    } catch (error) {
+      if (forbidOverwrite && sdkErrorInfo(error).code === 'FileAlreadyExists') return false;
+      throw ossError(error, 'PutObject', bucket, key);
+    }
+  };
+  const getJson = async <T>(bucket: string, key: string): Promise<T | undefined> => {
+    try {
+      const client = await clientFor(bucket);
+      const result = await client.get(key);
+      return JSON.parse((result.content as Buffer).toString('utf8')) as T;
+    } catch (error) {
+      if (sdkErrorInfo(error).code === 'NoSuchKey') return undefined;
+      if (error instanceof SyntaxError) return undefined;
+      throw ossError(error, 'GetObject', bucket, key);
+    }
+  };
   return {
     async write(bucket, sourceKey, sidecar) {
       const key = sidecarKey(config.resultsPrefix, sourceKey);
-      try {
-        const client = await clientFor(bucket);
-        await client.put(key, Buffer.from(JSON.stringify(sidecar, null, 2)), { mime: 'application/json', headers: { 'Content-Type': 'application/json' } });
-        return key;
-      } catch (error) {
-        throw ossError(error, 'PutObject', bucket, key);
-      }
+      await putJson(bucket, key, sidecar);
+      return key;
     },
-    async read(bucket, sourceKey) {
-      const key = sidecarKey(config.resultsPrefix, sourceKey);
-      try {
-        const client = await clientFor(bucket);
-        const result = await client.get(key);
-        return JSON.parse((result.content as Buffer).toString('utf8')) as Sidecar;
-      } catch (error) {
-        if (sdkErrorInfo(error).code === 'NoSuchKey') return undefined;
-        throw ossError(error, 'GetObject', bucket, key);
-      }
+    read: (bucket, sourceKey) => getJson<Sidecar>(bucket, sidecarKey(config.resultsPrefix, sourceKey)),
+    createClaim: (bucket, sourceKey, claim) => putJson(bucket, claimKey(config.resultsPrefix, sourceKey, claim.eTag), claim, true),
+    readClaim: (bucket, sourceKey, eTag) => getJson<Claim>(bucket, claimKey(config.resultsPrefix, sourceKey, eTag)),
+    async replaceClaim(bucket, sourceKey, claim) {
+      await putJson(bucket, claimKey(config.resultsPrefix, sourceKey, claim.eTag), claim);
     },
   };
 }

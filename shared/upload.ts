@@ -1,6 +1,7 @@
 // What happens to one uploaded object: pick the IMM operation, run it with the operator role, and
 // record the outcome in a sidecar next to the results. A failure becomes a `failed` sidecar; whether the
 // event should be re-delivered is reported back to the handler.
+import { claimObject, settleClaim } from './claims';
 import { describeError } from './log';
 import { toAppError } from './errors';
 import type { UploadedObject } from './fc/ossEvent';
@@ -10,7 +11,7 @@ import type { Invocation, Runtime } from './runtime';
 import { formatOssUri } from './uri';
 
 export type UploadOutcome =
-  | { status: 'ignored'; reason: string }
+  | { status: 'ignored' | 'duplicate'; reason: string }
   | { status: Sidecar['status']; sidecarKey: string; retryable: boolean };
 
 export async function processUpload(object: UploadedObject, runtime: Runtime, invocation: Invocation, sidecars: SidecarStore): Promise<UploadOutcome> {
@@ -28,12 +29,17 @@ export async function processUpload(object: UploadedObject, runtime: Runtime, in
   }
   const source = formatOssUri(object);
   const job = jobFor(object.key);
-  const base = { source, processedAt: new Date().toISOString() };
+  const base = { source, eTag: object.eTag || undefined, processedAt: new Date().toISOString() };
   let sidecar: Sidecar;
   let retryable = false;
   if (job.operation === 'none') {
     sidecar = { ...base, operation: 'none', status: 'skipped', reason: job.reason };
   } else {
+    const claim = await claimObject(sidecars, object, { requestId: invocation.requestId, now: Date.now(), staleAfterMs: config.claimStaleSeconds * 1000 });
+    if (!claim.claimed) {
+      log.info({ eTag: object.eTag, reason: claim.reason }, 'duplicate delivery, skipped');
+      return { status: 'duplicate', reason: claim.reason };
+    }
     try {
       const imm = await runtime.imm(invocation);
       const result = await imm.detectImageScore({ projectName: config.immProject, sourceUri: source }, { deadline: invocation.deadline });
@@ -47,6 +53,10 @@ export async function processUpload(object: UploadedObject, runtime: Runtime, in
     }
   }
   const sidecarKey = await sidecars.write(object.bucket, object.key, sidecar);
+  if (job.operation !== 'none') {
+    // A retryable failure releases the claim so that FC's re-delivery can take it; anything else is final.
+    await settleClaim(sidecars, object, retryable ? 'released' : 'done', { requestId: invocation.requestId, now: Date.now() });
+  }
   log.info({ status: sidecar.status, sidecarKey }, 'sidecar written');
   return { status: sidecar.status, sidecarKey, retryable };
 }

@@ -11,7 +11,7 @@ export interface TestStack extends Stack {
   dispose(): Promise<void>;
 }
 
-export async function startTestStack(options: { retryDelaysMs?: number[]; functionEnv?: Record<string, string> } = {}): Promise<TestStack> {
+export async function startTestStack(options: { retryDelaysMs?: number[]; functionEnv?: Record<string, string>; deliveryCopies?: number } = {}): Promise<TestStack> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'imm-bridge-'));
   const logLines: string[] = [];
   const stack = await startStack({
@@ -21,6 +21,7 @@ export async function startTestStack(options: { retryDelaysMs?: number[]; functi
     logDestination: { write: (line: string) => void logLines.push(line) },
     retryDelaysMs: options.retryDelaysMs ?? [10, 20, 40],
     functionEnv: options.functionEnv,
+    deliveryCopies: options.deliveryCopies,
   });
   return {
     ...stack,

@@ -6,7 +6,7 @@ import { ForbiddenError, UpstreamError } from '../../shared/errors';
 import type { FcContext } from '../../shared/fc/types';
 import type { ImmClient } from '../../shared/imm';
 import { createLogger } from '../../shared/log';
-import type { Sidecar, SidecarStore } from '../../shared/oss';
+import type { Claim, Sidecar, SidecarStore } from '../../shared/oss';
 import type { Runtime } from '../../shared/runtime';
 
 const template = JSON.parse(readFileSync(path.join(__dirname, '../../../shared/data/fc-events/oss.json'), 'utf8')).events[0];
@@ -23,14 +23,23 @@ function fakeRuntime(detect: ImmClient['detectImageScore']) {
     log: createLogger({}, { write: () => undefined }, 'silent'),
     imm: async () => ({ detectImageScore: detect }),
   };
-  const sidecars = (): SidecarStore => ({
+  const claims = new Map<string, Claim>();
+  const store: SidecarStore = {
     write: async (bucket, key, sidecar) => {
       written.set(`${bucket}/${key}`, sidecar);
       return `results/${key}.json`;
     },
-    read: async () => undefined,
-  });
-  return { runtime, written, sidecars };
+    read: async (bucket, key) => written.get(`${bucket}/${key}`),
+    // Like OSS with x-oss-forbid-overwrite: the first writer wins, atomically.
+    createClaim: async (bucket, key, claim) => {
+      if (claims.has(`${bucket}/${key}#${claim.eTag}`)) return false;
+      claims.set(`${bucket}/${key}#${claim.eTag}`, claim);
+      return true;
+    },
+    readClaim: async (bucket, key, eTag) => claims.get(`${bucket}/${key}#${eTag}`),
+    replaceClaim: async (bucket, key, claim) => void claims.set(`${bucket}/${key}#${claim.eTag}`, claim),
+  };
+  return { runtime, written, claims, sidecars: () => store };
 }
 
 const eventOf = (...records: unknown[]) => Buffer.from(JSON.stringify({ events: records }));
@@ -98,5 +107,80 @@ describe('on-upload handler', () => {
     // Assess
     expect(summary).toEqual({ processed: 0, outcomes: {}, rejected: 1 });
     expect(written.size).toBe(0);
+  });
+
+  describe('duplicate deliveries', () => {
+    const withETag = (key: string, eTag: string) => {
+      const r = record(key);
+      return { ...r, oss: { ...r.oss, object: { ...r.oss.object, eTag } } };
+    };
+
+    it('makes no second IMM call for a duplicate delivery, even a concurrent one', async () => {
+      // Prepare
+      const calls: string[] = [];
+      const { runtime, sidecars } = fakeRuntime(async ({ sourceUri }) => {
+        calls.push(sourceUri);
+        return { score: 0.5, requestId: 'R' };
+      });
+      const handler = createHandler({ runtime, sidecars });
+      const event = eventOf(withETag('incoming/a.jpg', 'AAA'));
+      // Act
+      const [first, second] = await Promise.all([handler(event, context), handler(event, context)]);
+      const third = await handler(event, context);
+      // Assess
+      expect(calls).toEqual(['oss://test-bucket-2024/incoming/a.jpg']);
+      expect([first.outcomes, second.outcomes, third.outcomes]).toEqual(expect.arrayContaining([{ succeeded: 1 }, { duplicate: 1 }]));
+      expect(third.outcomes).toEqual({ duplicate: 1 });
+    });
+
+    it('processes an overwritten object (new eTag) again', async () => {
+      // Prepare
+      const calls: string[] = [];
+      const { runtime, sidecars, written } = fakeRuntime(async ({ sourceUri }) => {
+        calls.push(sourceUri);
+        return { score: 0.5, requestId: 'R' };
+      });
+      const handler = createHandler({ runtime, sidecars });
+      // Act
+      await handler(eventOf(withETag('incoming/a.jpg', 'AAA')), context);
+      await handler(eventOf(withETag('incoming/a.jpg', 'BBB')), context);
+      // Assess
+      expect(calls).toHaveLength(2);
+      expect(written.get('test-bucket-2024/incoming/a.jpg')?.eTag).toBe('BBB');
+    });
+
+    it('takes over a stale claim left by a crashed attempt', async () => {
+      // Prepare
+      const calls: string[] = [];
+      const { runtime, sidecars, claims } = fakeRuntime(async ({ sourceUri }) => {
+        calls.push(sourceUri);
+        return { score: 0.5, requestId: 'R' };
+      });
+      claims.set('test-bucket-2024/incoming/a.jpg#AAA', { eTag: 'AAA', state: 'running', claimedAt: new Date(Date.now() - 3600_000).toISOString() });
+      claims.set('test-bucket-2024/incoming/b.jpg#AAA', { eTag: 'AAA', state: 'running', claimedAt: new Date().toISOString() });
+      // Act
+      const summary = await createHandler({ runtime, sidecars })(eventOf(withETag('incoming/a.jpg', 'AAA'), withETag('incoming/b.jpg', 'AAA')), context);
+      // Assess
+      expect(calls).toEqual(['oss://test-bucket-2024/incoming/a.jpg']);
+      expect(summary.outcomes).toEqual({ succeeded: 1, duplicate: 1 });
+    });
+
+    it('releases the claim on a retryable failure, so the re-delivery does the work', async () => {
+      // Prepare
+      let fail = true;
+      const { runtime, sidecars, written } = fakeRuntime(async () => {
+        if (fail) throw new UpstreamError('ImmUnavailable', 'IMM 503', 503);
+        return { score: 0.7, requestId: 'R' };
+      });
+      const handler = createHandler({ runtime, sidecars });
+      const event = eventOf(withETag('incoming/a.jpg', 'AAA'));
+      // Act
+      await expect(handler(event, context)).rejects.toMatchObject({ code: 'RetryableFailure' });
+      fail = false;
+      const retried = await handler(event, context);
+      // Assess
+      expect(retried.outcomes).toEqual({ succeeded: 1 });
+      expect(written.get('test-bucket-2024/incoming/a.jpg')).toMatchObject({ status: 'succeeded', score: 0.7, eTag: 'AAA' });
+    });
   });
 });
