@@ -54,8 +54,9 @@ export async function processUpload(object: UploadedObject, runtime: Runtime, in
   }
   const sidecarKey = await sidecars.write(object.bucket, object.key, sidecar);
   if (job.operation !== 'none') {
-    // A retryable failure releases the claim so that FC's re-delivery can take it; anything else is final.
-    await settleClaim(sidecars, object, retryable ? 'released' : 'done', { requestId: invocation.requestId, now: Date.now() });
+    // Only a success is final. A failure releases the claim: FC's re-delivery (retryable errors) or the same
+    // bytes uploaded again after a permission fix (same eTag) must be able to do the work.
+    await settleClaim(sidecars, object, sidecar.status === 'failed' ? 'released' : 'done', { requestId: invocation.requestId, now: Date.now() });
   }
   log.info({ status: sidecar.status, sidecarKey }, 'sidecar written');
   return { status: sidecar.status, sidecarKey, retryable };

@@ -59,9 +59,10 @@ describe('upload → STS → IMM → sidecar (local stack)', () => {
     await stack.settled();
     const denied = await readSidecar(partner, 'incoming/denied.jpg');
     await partner.putBucketPolicy(stack.info.bucket, policy!);
-    await partner.put('incoming/restored.jpg', original);
+    // The same bytes again: same eTag, so this also proves a failure does not block a retry of that version.
+    await partner.put('incoming/denied.jpg', original);
     await stack.settled();
-    const restored = await readSidecar(partner, 'incoming/restored.jpg');
+    const restored = await readSidecar(partner, 'incoming/denied.jpg');
     // Assess
     expect(denied.status).toBe('failed');
     expect(denied.error.code).toBe('BucketDeniedImm');
