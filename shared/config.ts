@@ -22,6 +22,8 @@ export interface Config {
   stsDurationSeconds: number;
   /** A running claim older than this is taken over (its attempt crashed); longer than the function timeout. */
   claimStaleSeconds: number;
+  /** How many records of one OSS event are processed at once. */
+  batchConcurrency: number;
   stsEndpoint?: Endpoint;
   immEndpoint?: Endpoint;
   ossEndpoint?: string;
@@ -108,6 +110,16 @@ const schema = v.pipe(
       ),
       '900',
     ),
+    BATCH_CONCURRENCY: v.optional(
+      v.pipe(
+        v.string(),
+        v.regex(/^\d+$/, 'BATCH_CONCURRENCY must be a whole number'),
+        v.transform(Number),
+        v.minValue(1, 'BATCH_CONCURRENCY must be at least 1'),
+        v.maxValue(256, 'BATCH_CONCURRENCY must be at most 256'),
+      ),
+      '16',
+    ),
     STS_ENDPOINT: endpoint('STS_ENDPOINT'),
     IMM_ENDPOINT: endpoint('IMM_ENDPOINT'),
     OSS_ENDPOINT: v.optional(v.pipe(v.string(), v.regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/, 'OSS_ENDPOINT must be an http(s)://host[:port] URL'))),
@@ -147,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiTokenHashes: e.API_TOKENS_SHA256,
     stsDurationSeconds: e.STS_DURATION_SECONDS,
     claimStaleSeconds: e.CLAIM_STALE_SECONDS,
+    batchConcurrency: e.BATCH_CONCURRENCY,
     stsEndpoint: e.STS_ENDPOINT,
     immEndpoint: e.IMM_ENDPOINT,
     ossEndpoint: e.OSS_ENDPOINT?.replace(/\/$/, ''),

@@ -1,5 +1,6 @@
 // OSS trigger handler: every uploaded object under INPUT_PREFIX gets an IMM operation and a sidecar.
 // FC retries an async invocation that throws, so it throws only when a retryable failure happened.
+import pLimit from 'p-limit';
 import { AppError } from '../../shared/errors';
 import { parseOssEvent, type ParsedOssEvent } from '../../shared/fc/ossEvent';
 import type { FcContext } from '../../shared/fc/types';
@@ -40,7 +41,9 @@ export function createHandler(options: OnUploadOptions = {}) {
     for (const r of rejected) invocation.log.error({ problem: r.problem }, 'malformed OSS event record, dropped');
 
     const sidecars = sidecarsFor(invocation.credentials);
-    const settled = await Promise.allSettled(objects.map((object) => processUpload(object, runtime!, invocation, sidecars)));
+    // Bounded concurrency: a large batch must not open hundreds of IMM calls at once.
+    const limit = pLimit(runtime.config.batchConcurrency);
+    const settled = await Promise.allSettled(objects.map((object) => limit(() => processUpload(object, runtime!, invocation, sidecars))));
     const outcomes: Record<string, number> = {};
     let retry = false;
     settled.forEach((result, i) => {

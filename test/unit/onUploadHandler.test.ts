@@ -184,3 +184,26 @@ describe('on-upload handler', () => {
     });
   });
 });
+
+describe('on-upload batches', () => {
+  it('processes a batch with bounded concurrency, and one failing record does not block the others', async () => {
+    // Prepare
+    let running = 0;
+    let peak = 0;
+    const { runtime: base, sidecars } = fakeRuntime(async ({ sourceUri }) => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, 5));
+      running -= 1;
+      if (sourceUri.endsWith('/3.jpg')) throw new ForbiddenError('ImmAccessDenied', 'denied');
+      return { score: 0.5, requestId: 'R' };
+    });
+    const runtime = { ...base, config: { ...base.config, batchConcurrency: 4 } };
+    const records = Array.from({ length: 20 }, (_, i) => record(`incoming/batch/${i}.jpg`));
+    // Act
+    const summary = await createHandler({ runtime, sidecars })(eventOf(...records), context);
+    // Assess
+    expect(peak).toBe(4);
+    expect(summary.outcomes).toEqual({ succeeded: 19, failed: 1 });
+  });
+});
