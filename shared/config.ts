@@ -24,6 +24,8 @@ export interface Config {
   claimStaleSeconds: number;
   /** How many records of one OSS event are processed at once. */
   batchConcurrency: number;
+  /** Send a session policy with AssumeRole that allows only the IMM actions in use (default on). */
+  sessionPolicy: boolean;
   stsEndpoint?: Endpoint;
   immEndpoint?: Endpoint;
   ossEndpoint?: string;
@@ -120,6 +122,7 @@ const schema = v.pipe(
       ),
       '16',
     ),
+    IMM_SESSION_POLICY: v.optional(v.picklist(['on', 'off'], 'IMM_SESSION_POLICY must be `on` or `off`'), 'on'),
     STS_ENDPOINT: endpoint('STS_ENDPOINT'),
     IMM_ENDPOINT: endpoint('IMM_ENDPOINT'),
     OSS_ENDPOINT: v.optional(v.pipe(v.string(), v.regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/, 'OSS_ENDPOINT must be an http(s)://host[:port] URL'))),
@@ -160,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stsDurationSeconds: e.STS_DURATION_SECONDS,
     claimStaleSeconds: e.CLAIM_STALE_SECONDS,
     batchConcurrency: e.BATCH_CONCURRENCY,
+    sessionPolicy: e.IMM_SESSION_POLICY === 'on',
     stsEndpoint: e.STS_ENDPOINT,
     immEndpoint: e.IMM_ENDPOINT,
     ossEndpoint: e.OSS_ENDPOINT?.replace(/\/$/, ''),

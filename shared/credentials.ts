@@ -18,6 +18,8 @@ export interface AssumeRoleInput {
   roleSessionName: string;
   durationSeconds: number;
   externalId?: string;
+  /** Session policy (JSON): the temporary credentials get the intersection of it and the role's permissions. */
+  policy?: string;
 }
 
 export type AssumeRole = (base: Credentials, input: AssumeRoleInput) => Promise<Credentials>;
@@ -25,6 +27,8 @@ export type AssumeRole = (base: Credentials, input: AssumeRoleInput) => Promise<
 export interface CredentialsProviderOptions {
   roleArn?: string;
   externalId?: string;
+  /** Session policy sent with AssumeRole, narrowing the credentials to what the function calls. */
+  sessionPolicy?: string;
   durationSeconds: number;
   assumeRole: AssumeRole;
   now?: () => number;
@@ -92,7 +96,13 @@ export class CredentialsProvider {
   }
 
   private async assume(base: Credentials, roleArn: string, sessionName: string, deadline: number | undefined): Promise<Credentials> {
-    const input = { roleArn, roleSessionName: sessionName, durationSeconds: this.options.durationSeconds, externalId: this.options.externalId };
+    const input: AssumeRoleInput = {
+      roleArn,
+      roleSessionName: sessionName,
+      durationSeconds: this.options.durationSeconds,
+      externalId: this.options.externalId,
+      policy: this.options.sessionPolicy,
+    };
     try {
       return await withRetry(() => this.options.assumeRole(base, input), {
         ...DEFAULT_RETRY,

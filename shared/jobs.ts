@@ -16,3 +16,11 @@ export function jobFor(key: string): Job {
   if (IMAGE_EXTENSIONS.has(ext)) return { operation: 'DetectImageScore' };
   return { operation: 'none', reason: ext ? `no IMM operation is configured for \`.${ext}\` files` : 'the object has no file extension, so its type is unknown' };
 }
+
+/** The IMM actions this build calls; the AssumeRole session policy allows exactly these. */
+export const IMM_ACTIONS_IN_USE = ['imm:DetectImageScore'] as const;
+
+/** Session policy for AssumeRole: even if the operator role allows more, these credentials can only do this. */
+export function immSessionPolicy(): string {
+  return JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: [...IMM_ACTIONS_IN_USE], Resource: '*' }] });
+}

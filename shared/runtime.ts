@@ -5,6 +5,7 @@ import { CredentialsProvider, type AssumeRole, type Credentials } from './creden
 import { AppError } from './errors';
 import type { FcContext } from './fc/types';
 import { createImmClient, type ImmClient } from './imm';
+import { immSessionPolicy } from './jobs';
 import { createLogger, type Logger } from './log';
 import { createStsAssumeRole } from './sts';
 
@@ -41,6 +42,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const provider = new CredentialsProvider({
     roleArn: config.immRoleArn,
     externalId: config.immRoleExternalId,
+    sessionPolicy: config.sessionPolicy ? immSessionPolicy() : undefined,
     durationSeconds: config.stsDurationSeconds,
     assumeRole: options.assumeRole ?? createStsAssumeRole(config),
     now: options.now,

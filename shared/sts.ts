@@ -29,6 +29,7 @@ export function createStsAssumeRole(config: Pick<Config, 'region' | 'stsEndpoint
         roleSessionName: input.roleSessionName,
         durationSeconds: input.durationSeconds,
         externalId: input.externalId,
+        policy: input.policy,
       }),
       // Every call has a timeout; retries are ours (shared/retry.ts), not the SDK's.
       new RuntimeOptions({ connectTimeout: CONNECT_TIMEOUT_MS, readTimeout: READ_TIMEOUT_MS }),

@@ -40,12 +40,12 @@ describe('CredentialsProvider', () => {
     // Prepare
     let clock = 1_000_000;
     const sts = fakeSts(() => clock);
-    const provider = new CredentialsProvider({ roleArn, externalId: 'ext-1', durationSeconds: 900, assumeRole: sts.assumeRole, now: () => clock });
+    const provider = new CredentialsProvider({ roleArn, externalId: 'ext-1', sessionPolicy: '{"Version":"1"}', durationSeconds: 900, assumeRole: sts.assumeRole, now: () => clock });
     // Act
     const results = await Promise.all(Array.from({ length: 100 }, (_, i) => provider.get(base, { functionName: 'fn', requestId: `r${i}` })));
     // Assess
     expect(sts.calls).toHaveLength(1);
-    expect(sts.calls[0]).toEqual({ roleArn, roleSessionName: 'fn.r0', durationSeconds: 900, externalId: 'ext-1' });
+    expect(sts.calls[0]).toEqual({ roleArn, roleSessionName: 'fn.r0', durationSeconds: 900, externalId: 'ext-1', policy: '{"Version":"1"}' });
     expect(new Set(results.map((c) => c.accessKeyId))).toEqual(new Set(['STS.op1']));
   });
 
