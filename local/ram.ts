@@ -185,6 +185,11 @@ export class Ram {
     return key;
   }
 
+  /** Every AccessKeySecret and SecurityToken RAM has handed out: tests assert that none reaches a log line. */
+  issuedSecrets(): string[] {
+    return [...this.keys.values()].flatMap((k) => [k.accessKeySecret, ...(k.securityToken ? [k.securityToken] : [])]);
+  }
+
   /** Ends a session early; used by tests to simulate expiry without waiting. */
   expireSession(accessKeyId: string): void {
     const key = this.keys.get(accessKeyId);

@@ -15,6 +15,14 @@ describe('upload → STS → IMM → sidecar (local stack)', () => {
     await stack?.dispose();
   });
 
+  afterAll(() => {
+    // Every log line the functions wrote during this suite: no secret, token or credential may appear.
+    const secrets = [...stack.ram.issuedSecrets(), stack.info.apiToken];
+    const leaks = stack.logLines.filter((line) => secrets.some((secret) => line.includes(secret)));
+    expect(stack.logLines.length).toBeGreaterThan(100);
+    expect(leaks).toEqual([]);
+  });
+
   it('scores an uploaded JPEG, and a blurred copy lower (partner signs with V1, the function with V4)', async () => {
     // Prepare
     const partner = partnerClient(stack.info);
