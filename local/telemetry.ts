@@ -33,6 +33,7 @@ const MAX_DECISIONS = 200;
 
 export class Telemetry {
   private readonly calls = new Map<string, number>();
+  private readonly successes = new Map<string, number>();
   private readonly invocations = new Map<string, number>();
   private readonly decisions: DecisionRecord[] = [];
   private rules: FaultRule[] = [];
@@ -43,6 +44,12 @@ export class Telemetry {
   countCall(service: string, action: string): void {
     const key = `${service}:${action}`;
     this.calls.set(key, (this.calls.get(key) ?? 0) + 1);
+  }
+
+  /** Counts one call that succeeded (2xx), to tell work done from attempts made under injected faults. */
+  countSuccess(service: string, action: string): void {
+    const key = `${service}:${action}`;
+    this.successes.set(key, (this.successes.get(key) ?? 0) + 1);
   }
 
   countInvocation(functionName: string): void {
@@ -71,8 +78,8 @@ export class Telemetry {
     return undefined;
   }
 
-  stats(): { calls: Record<string, number>; invocations: Record<string, number> } {
-    return { calls: Object.fromEntries(this.calls), invocations: Object.fromEntries(this.invocations) };
+  stats(): { calls: Record<string, number>; succeeded: Record<string, number>; invocations: Record<string, number> } {
+    return { calls: Object.fromEntries(this.calls), succeeded: Object.fromEntries(this.successes), invocations: Object.fromEntries(this.invocations) };
   }
 
   recentDecisions(): DecisionRecord[] {

@@ -49,6 +49,7 @@ export function createImmHandler(options: ImmHandlerOptions): (req: IncomingMess
         userAgent: request.userAgent,
         requestId,
       });
+      options.telemetry.countSuccess('imm', request.action);
       return sendJson(res, 200, { RequestId: requestId, ...body }, requestId);
     } catch (error) {
       if (error instanceof ImmError) return replyError(error);

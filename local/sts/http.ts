@@ -54,7 +54,9 @@ async function handle(options: StsHandlerOptions, verifier: Acs3Verifier, operat
     if (request.version !== STS_VERSION) throw stsErrors.invalidVersion(request.version);
     const verified = verifier.verify(request);
     if (!verified.ok) return replyError(verified.error);
-    return reply(200, { RequestId: requestId, ...operation(request, verified) });
+    const body = operation(request, verified);
+    options.telemetry.countSuccess('sts', request.action);
+    return reply(200, { RequestId: requestId, ...body });
   } catch (error) {
     if (error instanceof StsError) return replyError(error);
     if ((error as { code?: unknown })?.code === 'EntityTooLarge') return replyError({ status: 413, code: 'EntityTooLarge', message: (error as Error).message });

@@ -61,6 +61,17 @@ export async function callApi(info: StackInfo, method: string, route: string, bo
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 }
 
-export async function stats(info: StackInfo): Promise<{ calls: Record<string, number>; invocations: Record<string, number> }> {
-  return (await (await fetch(`${info.endpoints.admin}/stats`)).json()) as { calls: Record<string, number>; invocations: Record<string, number> };
+export interface Stats {
+  calls: Record<string, number>;
+  succeeded: Record<string, number>;
+  invocations: Record<string, number>;
+}
+
+export async function stats(info: StackInfo): Promise<Stats> {
+  return (await (await fetch(`${info.endpoints.admin}/stats`)).json()) as Stats;
+}
+
+export async function setFaults(info: StackInfo, rules: unknown[]): Promise<void> {
+  const response = await fetch(`${info.endpoints.admin}/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules }) });
+  if (response.status !== 200) throw new Error(`PUT /faults answered ${response.status}: ${await response.text()}`);
 }
