@@ -41,6 +41,20 @@ describe('upload → STS → IMM → sidecar (local stack)', () => {
     expect(Date.parse(sharp.processedAt)).not.toBeNaN();
   });
 
+  it.each(['incoming/ünï cödé/a b+c%20d 中文.jpg', 'incoming/100% + more/x.jpeg'])('handles the key %p end to end (Unicode, spaces, + and %%)', async (key) => {
+    // Prepare
+    const partner = partnerClient(stack.info, true);
+    // Act
+    await partner.put(key, original);
+    await stack.settled();
+    const sidecar = await readSidecar(partner, key);
+    const api = await callApi(stack.info, 'POST', '/images/score', { uri: `oss://${stack.info.bucket}/${key}` });
+    // Assess
+    expect(sidecar).toMatchObject({ source: `oss://${stack.info.bucket}/${key}`, status: 'succeeded' });
+    expect(api.status).toBe(200);
+    expect(api.body.score).toBe(sidecar.score);
+  });
+
   it('writes a skipped sidecar for a type with no IMM operation, and never processes its own results', async () => {
     // Prepare
     const partner = partnerClient(stack.info, true);
