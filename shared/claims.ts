@@ -2,27 +2,38 @@
 // before calling IMM, an attempt claims the object version (bucket, key, eTag) by creating a marker with
 // `x-oss-forbid-overwrite: true`, which OSS refuses with 409 when it exists. A second delivery finds the
 // claim and does nothing. An overwritten object has a new eTag, hence a new claim. A claim is taken over
-// when a retryable failure released it, or when it is stale (its attempt crashed).
+// when a failure released it, or when it has expired: a claim expires at its invocation's deadline, after
+// which that attempt cannot still be running (FC has stopped it), so a crashed attempt is retried.
 import type { UploadedObject } from './fc/ossEvent';
 import type { Claim, SidecarStore } from './oss';
 
-export type ClaimOutcome = { claimed: true } | { claimed: false; reason: string };
+/**
+ * `done`: this version was processed, nothing to do. `busy`: another attempt holds a live claim; it may still
+ * crash, so the event should be re-delivered later (retryable).
+ */
+export type ClaimOutcome = { claimed: true } | { claimed: false; state: 'done' | 'busy'; reason: string };
 
 export interface ClaimOptions {
   requestId?: string;
   now: number;
-  /** A running claim older than this belongs to an attempt that crashed. */
-  staleAfterMs: number;
+  /** Epoch ms when this attempt's claim expires: its invocation's deadline. */
+  expiresAt: number;
 }
 
 export async function claimObject(store: SidecarStore, object: UploadedObject, options: ClaimOptions): Promise<ClaimOutcome> {
-  const claim: Claim = { eTag: object.eTag, state: 'running', requestId: options.requestId, claimedAt: new Date(options.now).toISOString() };
+  const claim: Claim = {
+    eTag: object.eTag,
+    state: 'running',
+    requestId: options.requestId,
+    claimedAt: new Date(options.now).toISOString(),
+    expiresAt: new Date(options.expiresAt).toISOString(),
+  };
   if (await store.createClaim(object.bucket, object.key, claim)) return { claimed: true };
   const existing = await store.readClaim(object.bucket, object.key, object.eTag);
-  const age = existing ? options.now - Date.parse(existing.claimedAt) : Infinity;
-  const takeOver = !existing || existing.state === 'released' || (existing.state === 'running' && !(age <= options.staleAfterMs));
-  if (!takeOver) {
-    return { claimed: false, reason: existing.state === 'done' ? 'this version of the object was already processed' : 'another attempt is processing this version of the object' };
+  if (existing?.state === 'done') return { claimed: false, state: 'done', reason: 'this version of the object was already processed' };
+  const expired = !existing || !(Date.parse(existing.expiresAt ?? '') > options.now);
+  if (existing?.state === 'running' && !expired) {
+    return { claimed: false, state: 'busy', reason: `another attempt holds this version of the object until ${existing.expiresAt}` };
   }
   // Two attempts taking over the same released or stale claim at once could both proceed: OSS has no
   // compare-and-swap. The window is one GET-then-PUT, and only after a failure or a crash.
@@ -31,5 +42,6 @@ export async function claimObject(store: SidecarStore, object: UploadedObject, o
 }
 
 export async function settleClaim(store: SidecarStore, object: UploadedObject, state: 'done' | 'released', options: { requestId?: string; now: number }): Promise<void> {
-  await store.replaceClaim(object.bucket, object.key, { eTag: object.eTag, state, requestId: options.requestId, claimedAt: new Date(options.now).toISOString() });
+  const at = new Date(options.now).toISOString();
+  await store.replaceClaim(object.bucket, object.key, { eTag: object.eTag, state, requestId: options.requestId, claimedAt: at, expiresAt: at });
 }

@@ -20,7 +20,7 @@ export interface Config {
   outputPrefix: string;
   apiTokenHashes: readonly string[];
   stsDurationSeconds: number;
-  /** A running claim older than this is taken over (its attempt crashed); longer than the function timeout. */
+  /** Lifetime of a claim when the FC context gives no function timeout to derive its deadline from. */
   claimStaleSeconds: number;
   /** How many records of one OSS event are processed at once. */
   batchConcurrency: number;

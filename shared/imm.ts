@@ -7,7 +7,9 @@ import { AppError, ForbiddenError, NotFoundError, UpstreamError } from './errors
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry';
 import { isTransient, sdkErrorInfo } from './sdkError';
 
-const CONNECT_TIMEOUT_MS = 3000;
+// The SDKs' HTTP layer (httpx) passes `connectTimeout` to Node as the socket idle timeout, so it also bounds
+// the wait for the response headers: it must cover IMM's processing time, not just the TCP handshake.
+const CONNECT_TIMEOUT_MS = 30_000;
 const READ_TIMEOUT_MS = 30_000;
 
 export interface ImageScore {

@@ -29,6 +29,8 @@ export interface Claim {
   state: 'running' | 'done' | 'released';
   requestId?: string;
   claimedAt: string;
+  /** A running claim past this instant belongs to an attempt FC has already stopped. */
+  expiresAt?: string;
 }
 
 export interface SidecarStore {

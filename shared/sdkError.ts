@@ -8,11 +8,13 @@ export interface SdkErrorInfo {
   requestId?: string;
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ReadTimeout', 'ConnectionTimeoutError', 'ResponseTimeoutError', 'RequestError']);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ReadTimeout', 'ConnectionTimeoutError', 'ResponseTimeoutError', 'RequestTimeoutError', 'ReadTimeoutError', 'RequestError']);
 
 export function sdkErrorInfo(error: unknown): SdkErrorInfo {
-  const e = (error ?? {}) as { code?: unknown; statusCode?: unknown; status?: unknown; message?: unknown; requestId?: unknown; data?: { Message?: unknown } };
-  const code = typeof e.code === 'string' ? e.code : 'UnknownError';
+  const e = (error ?? {}) as { code?: unknown; name?: unknown; statusCode?: unknown; status?: unknown; message?: unknown; requestId?: unknown; data?: { Message?: unknown } };
+  // The SDKs' HTTP layer (httpx) reports timeouts by name only, e.g. `RequestTimeoutError`.
+  const namedError = typeof e.name === 'string' && e.name !== 'Error' ? e.name : undefined;
+  const code = typeof e.code === 'string' ? e.code : (namedError ?? 'UnknownError');
   const statusCode = typeof e.statusCode === 'number' ? e.statusCode : typeof e.status === 'number' && e.status > 0 ? e.status : undefined;
   // openapi-core prefixes the message with "<code>: code: <status>, " and appends " request id: …"; the body's Message is cleaner.
   const message = typeof e.data?.Message === 'string' ? e.data.Message : typeof e.message === 'string' ? e.message : String(error);

@@ -2,7 +2,8 @@
 import type { Config } from './config';
 import type { AssumeRole, Credentials } from './credentials';
 
-const CONNECT_TIMEOUT_MS = 3000;
+// httpx uses `connectTimeout` as the socket idle timeout (it also bounds the wait for the response).
+const CONNECT_TIMEOUT_MS = 10_000;
 const READ_TIMEOUT_MS = 10_000;
 
 const DEFAULT_STS_HOST = (region: string) => `sts.${region}.aliyuncs.com`;

@@ -12,6 +12,7 @@ import { formatOssUri } from './uri';
 
 export type UploadOutcome =
   | { status: 'ignored' | 'duplicate'; reason: string }
+  | { status: 'busy'; reason: string; retryable: true }
   | { status: Sidecar['status']; sidecarKey: string; retryable: boolean };
 
 export async function processUpload(object: UploadedObject, runtime: Runtime, invocation: Invocation, sidecars: SidecarStore): Promise<UploadOutcome> {
@@ -35,10 +36,13 @@ export async function processUpload(object: UploadedObject, runtime: Runtime, in
   if (job.operation === 'none') {
     sidecar = { ...base, operation: 'none', status: 'skipped', reason: job.reason };
   } else {
-    const claim = await claimObject(sidecars, object, { requestId: invocation.requestId, now: Date.now(), staleAfterMs: config.claimStaleSeconds * 1000 });
+    const now = Date.now();
+    const expiresAt = invocation.deadline ?? now + config.claimStaleSeconds * 1000;
+    const claim = await claimObject(sidecars, object, { requestId: invocation.requestId, now, expiresAt });
     if (!claim.claimed) {
       log.info({ eTag: object.eTag, reason: claim.reason }, 'duplicate delivery, skipped');
-      return { status: 'duplicate', reason: claim.reason };
+      // A busy claim may belong to an attempt that is about to crash: ask FC to re-deliver later.
+      return claim.state === 'done' ? { status: 'duplicate', reason: claim.reason } : { status: 'busy', reason: claim.reason, retryable: true };
     }
     try {
       const imm = await runtime.imm(invocation);

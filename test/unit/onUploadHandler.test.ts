@@ -125,12 +125,13 @@ describe('on-upload handler', () => {
       const handler = createHandler({ runtime, sidecars });
       const event = eventOf(withETag('incoming/a.jpg', 'AAA'));
       // Act
-      const [first, second] = await Promise.all([handler(event, context), handler(event, context)]);
-      const third = await handler(event, context);
+      const concurrent = await Promise.allSettled([handler(event, context), handler(event, context)]);
+      const redelivered = await handler(event, context);
       // Assess
       expect(calls).toEqual(['oss://test-bucket-2024/incoming/a.jpg']);
-      expect([first.outcomes, second.outcomes, third.outcomes]).toEqual(expect.arrayContaining([{ succeeded: 1 }, { duplicate: 1 }]));
-      expect(third.outcomes).toEqual({ duplicate: 1 });
+      // The copy that found a live claim asks FC to re-deliver; the re-delivery finds the work done.
+      expect(concurrent.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+      expect(redelivered.outcomes).toEqual({ duplicate: 1 });
     });
 
     it('processes an overwritten object (new eTag) again', async () => {
@@ -149,20 +150,24 @@ describe('on-upload handler', () => {
       expect(written.get('test-bucket-2024/incoming/a.jpg')?.eTag).toBe('BBB');
     });
 
-    it('takes over a stale claim left by a crashed attempt', async () => {
+    it('takes over an expired claim left by a crashed attempt, and asks for re-delivery while a live claim is held', async () => {
       // Prepare
       const calls: string[] = [];
-      const { runtime, sidecars, claims } = fakeRuntime(async ({ sourceUri }) => {
+      const { runtime, sidecars, claims, written } = fakeRuntime(async ({ sourceUri }) => {
         calls.push(sourceUri);
         return { score: 0.5, requestId: 'R' };
       });
-      claims.set('test-bucket-2024/incoming/a.jpg#AAA', { eTag: 'AAA', state: 'running', claimedAt: new Date(Date.now() - 3600_000).toISOString() });
-      claims.set('test-bucket-2024/incoming/b.jpg#AAA', { eTag: 'AAA', state: 'running', claimedAt: new Date().toISOString() });
+      const past = new Date(Date.now() - 60_000).toISOString();
+      const future = new Date(Date.now() + 60_000).toISOString();
+      claims.set('test-bucket-2024/incoming/a.jpg#AAA', { eTag: 'AAA', state: 'running', claimedAt: past, expiresAt: past });
+      claims.set('test-bucket-2024/incoming/b.jpg#AAA', { eTag: 'AAA', state: 'running', claimedAt: past, expiresAt: future });
       // Act
-      const summary = await createHandler({ runtime, sidecars })(eventOf(withETag('incoming/a.jpg', 'AAA'), withETag('incoming/b.jpg', 'AAA')), context);
+      const result = createHandler({ runtime, sidecars })(eventOf(withETag('incoming/a.jpg', 'AAA'), withETag('incoming/b.jpg', 'AAA')), context);
       // Assess
+      await expect(result).rejects.toMatchObject({ code: 'RetryableFailure' });
       expect(calls).toEqual(['oss://test-bucket-2024/incoming/a.jpg']);
-      expect(summary.outcomes).toEqual({ succeeded: 1, duplicate: 1 });
+      expect(written.get('test-bucket-2024/incoming/a.jpg')?.status).toBe('succeeded');
+      expect(written.has('test-bucket-2024/incoming/b.jpg')).toBe(false);
     });
 
     it('releases the claim on a retryable failure, so the re-delivery does the work', async () => {
