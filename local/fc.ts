@@ -2,7 +2,9 @@
 // credentials are the function role's temporary keys — delivers OSS events asynchronously with FC's
 // default of 3 retries, and serves HTTP triggers as v1 events.
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import path from 'node:path';
 import type { FcContext, FcHttpEvent, FcHttpResponse, FcOssEventRecord } from '../shared/fc/types';
 import { listen, readBody, type RunningServer } from './server';
 import type { Telemetry } from './telemetry';
@@ -45,7 +47,19 @@ export interface FcRunnerOptions {
   retryDelaysMs?: number[];
   /** Deliver every OSS event this many times, concurrently: OSS triggers are at-least-once. Default 1. */
   deliveryCopies?: number;
+  /**
+   * Where accepted async events wait until delivered, so that a restart loses none (FC's async queue is
+   * durable). Events that exhaust their retries move to `dead/`. Without it the queue lives in memory only.
+   */
+  queueDir?: string;
   now?: () => number;
+}
+
+interface QueuedEvent {
+  id: string;
+  functionName: string;
+  record: FcOssEventRecord;
+  attempts: number;
 }
 
 export interface DeliveryRecord {
@@ -66,10 +80,12 @@ export class FcRunner {
   readonly deliveries: DeliveryRecord[] = [];
   private readonly retryDelaysMs: number[];
   private readonly now: () => number;
+  private stopped = false;
 
   constructor(private readonly options: FcRunnerOptions) {
     this.retryDelaysMs = options.retryDelaysMs ?? [200, 400, 800];
     this.now = options.now ?? Date.now;
+    if (options.queueDir) mkdirSync(path.join(options.queueDir, 'dead'), { recursive: true });
   }
 
   deploy(spec: FunctionSpec): void {
@@ -86,10 +102,47 @@ export class FcRunner {
     for (const trigger of this.triggers) {
       if (!matchesTrigger(trigger, record)) continue;
       for (let copy = 0; copy < (this.options.deliveryCopies ?? 1); copy++) {
-        const delivery = this.deliverWithRetries(trigger.functionName, record).finally(() => this.pending.delete(delivery));
-        this.pending.add(delivery);
+        this.enqueue({ id: randomUUID(), functionName: trigger.functionName, record, attempts: 0 });
       }
     }
+  }
+
+  /** Delivers the events a previous run accepted but did not finish (call after deploying the functions). */
+  resume(): number {
+    if (!this.options.queueDir) return 0;
+    const files = readdirSync(this.options.queueDir).filter((f) => f.endsWith('.json'));
+    for (const file of files) {
+      const queued = JSON.parse(readFileSync(path.join(this.options.queueDir, file), 'utf8')) as QueuedEvent;
+      this.startDelivery(queued);
+    }
+    return files.length;
+  }
+
+  /** Stops delivering, as a crash would: queued events stay on disk for the next run's resume(). */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private enqueue(queued: QueuedEvent): void {
+    // Written before the delivery starts: once accepted, an event survives a restart.
+    this.persist(queued);
+    this.startDelivery(queued);
+  }
+
+  private startDelivery(queued: QueuedEvent): void {
+    const delivery = this.deliverWithRetries(queued).finally(() => this.pending.delete(delivery));
+    this.pending.add(delivery);
+  }
+
+  private persist(queued: QueuedEvent): void {
+    if (this.options.queueDir) writeFileSync(path.join(this.options.queueDir, `${queued.id}.json`), JSON.stringify(queued));
+  }
+
+  private unqueue(queued: QueuedEvent, dead: boolean): void {
+    if (!this.options.queueDir) return;
+    const file = path.join(this.options.queueDir, `${queued.id}.json`);
+    if (dead) renameSync(file, path.join(this.options.queueDir, 'dead', `${queued.id}.json`));
+    else rmSync(file, { force: true });
   }
 
   /** Resolves when every OSS event delivered so far (retries included) has finished, so tests never sleep. */
@@ -147,22 +200,29 @@ export class FcRunner {
     writeFcResponse(res, result);
   }
 
-  private async deliverWithRetries(functionName: string, record: FcOssEventRecord): Promise<void> {
-    const event = Buffer.from(JSON.stringify({ events: [record] }));
-    const log: DeliveryRecord = { functionName, key: record.oss.object.key, attempts: 0, ok: false };
+  private async deliverWithRetries(queued: QueuedEvent): Promise<void> {
+    const event = Buffer.from(JSON.stringify({ events: [queued.record] }));
+    const log: DeliveryRecord = { functionName: queued.functionName, key: queued.record.oss.object.key, attempts: queued.attempts, ok: false };
     this.deliveries.push(log);
-    for (let attempt = 0; attempt <= this.retryDelaysMs.length; attempt++) {
-      if (attempt > 0) await sleep(this.retryDelaysMs[attempt - 1]);
-      log.attempts = attempt + 1;
+    while (queued.attempts <= this.retryDelaysMs.length) {
+      if (queued.attempts > 0) await sleep(this.retryDelaysMs[queued.attempts - 1]);
+      if (this.stopped) return;
+      queued.attempts += 1;
+      log.attempts = queued.attempts;
+      this.persist(queued);
       try {
-        await this.invoke(functionName, event, attempt);
+        await this.invoke(queued.functionName, event, queued.attempts - 1);
+        if (this.stopped) return;
         log.ok = true;
         log.error = undefined;
+        this.unqueue(queued, false);
         return;
       } catch (error) {
+        if (this.stopped) return;
         log.error = String((error as Error)?.message ?? error);
       }
     }
+    this.unqueue(queued, true);
   }
 
   /** FC keeps a role's keys for the function and renews them before they run out. */

@@ -37,6 +37,8 @@ export interface StackOptions {
   retryDelaysMs?: number[];
   /** Deliver every OSS event this many times (at-least-once delivery, for tests). */
   deliveryCopies?: number;
+  /** Function timeout in seconds (FC context `function.timeout`), default 60. */
+  functionTimeoutSeconds?: number;
   /** Overrides of the functions' environment, e.g. a wrong IMM_ROLE_EXTERNAL_ID in a test. */
   functionEnv?: Record<string, string>;
 }
@@ -52,6 +54,8 @@ export interface Stack {
   functionEnv: Record<string, string>;
   /** Resolves once every OSS event emitted so far has been delivered (retries included): tests never sleep. */
   settled(): Promise<void>;
+  /** Stops at once without waiting for deliveries, as a crash would; queued events stay on disk. */
+  crash(): Promise<void>;
   /** Replaces both functions with fresh containers (a cold start), optionally with other env values. */
   redeploy(envOverrides?: Record<string, string>): void;
   close(): Promise<void>;
@@ -137,6 +141,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       accountId: deploy.dataAccountId,
       retryDelaysMs: options.retryDelaysMs,
       deliveryCopies: options.deliveryCopies,
+      queueDir: path.join(options.dataDir, 'fc-queue'),
       assumeRole: (roleArn, sessionName) => sts.service.assumeRoleAsService('fc.aliyuncs.com', roleArn, sessionName, 3600),
     });
     runnerRef.current = runner;
@@ -161,11 +166,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const deployFunctions = (env: Record<string, string>) => {
       for (const name of ['on-upload', 'api']) {
         const handler = loadFunction(name).createHandler({ env, logDestination: options.logDestination });
-        runner.deploy({ name, roleArn: functionRole.arn, handler });
+        runner.deploy({ name, roleArn: functionRole.arn, handler, timeoutSeconds: options.functionTimeoutSeconds });
       }
     };
     deployFunctions(functionEnv);
     runner.addOssTrigger({ functionName: 'on-upload', bucket: deploy.bucket, events: ['oss:ObjectCreated:*'], prefix: deploy.inputPrefix, suffix: '' });
+    // Events accepted before a restart (or a crash) are delivered now.
+    runner.resume();
     const apiServer = await runner.startHttpTrigger('api', portFor(3), host);
     servers.push(apiServer);
     const adminServer = await startAdmin(telemetry, portFor(4), host);
@@ -205,6 +212,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       redeploy: (envOverrides = {}) => deployFunctions({ ...functionEnv, ...envOverrides }),
       close: async () => {
         await runner.idle();
+        await closeAll();
+      },
+      crash: async () => {
+        runner.stop();
         await closeAll();
       },
     };

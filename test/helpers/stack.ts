@@ -11,8 +11,17 @@ export interface TestStack extends Stack {
   dispose(): Promise<void>;
 }
 
-export async function startTestStack(options: { retryDelaysMs?: number[]; functionEnv?: Record<string, string>; deliveryCopies?: number } = {}): Promise<TestStack> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'imm-bridge-'));
+export interface TestStackOptions {
+  retryDelaysMs?: number[];
+  functionEnv?: Record<string, string>;
+  deliveryCopies?: number;
+  functionTimeoutSeconds?: number;
+  /** Reuse a data directory (a restart); dispose() then leaves it in place. */
+  dataDir?: string;
+}
+
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'imm-bridge-'));
   const logLines: string[] = [];
   const stack = await startStack({
     port: 0,
@@ -22,6 +31,7 @@ export async function startTestStack(options: { retryDelaysMs?: number[]; functi
     retryDelaysMs: options.retryDelaysMs ?? [10, 20, 40],
     functionEnv: options.functionEnv,
     deliveryCopies: options.deliveryCopies,
+    functionTimeoutSeconds: options.functionTimeoutSeconds,
   });
   return {
     ...stack,
@@ -29,7 +39,7 @@ export async function startTestStack(options: { retryDelaysMs?: number[]; functi
     dataDir,
     dispose: async () => {
       await stack.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
