@@ -9,6 +9,7 @@ import {
   parsePolicy,
   type AuthorizationResult,
   type ConditionContext,
+  type OssAcls,
   type ParsedPolicy,
   type PolicyKind,
 } from '../shared/policy';
@@ -205,12 +206,14 @@ export class Ram {
     return this.record(service, caller, action, resource, result);
   }
 
-  authorizeOss(caller: Caller, action: string, resource: string, context: ConditionContext, bucketPolicy: ParsedPolicy | null): AuthorizationResult {
+  /** `acl`: the bucket and object ACLs, consulted for data APIs that no policy allows (shared/policy/acl.ts). */
+  authorizeOss(caller: Caller, action: string, resource: string, context: ConditionContext, bucketPolicy: ParsedPolicy | null, acl?: OssAcls): AuthorizationResult {
     const result = authorizeOss({
       request: this.request(caller, action, resource, context),
       identityPolicies: this.identityPolicies(caller),
       sessionPolicy: caller.sessionPolicy,
       bucketPolicy,
+      ...(acl && { acl }),
     });
     return this.record('oss', caller, action, resource, result);
   }

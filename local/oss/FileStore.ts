@@ -103,6 +103,20 @@ export class FileStore implements OssStore {
     });
   }
 
+  updateObject(bucket: string, key: string, change: (record: ObjectRecord) => ObjectRecord): Promise<ObjectRecord | undefined> {
+    return this.withKeyLock(bucket, key, async () => {
+      const index = await this.index(bucket);
+      const current = index.objects.get(key);
+      if (!current) return undefined;
+      const record = { ...change(current.record), key };
+      const stored: StoredObject = { record, dataFile: current.dataFile };
+      await atomicWrite(path.join(this.objectDir(bucket), `${hashKey(key)}.json`), JSON.stringify(stored));
+      index.objects.set(key, stored);
+      index.sorted = undefined;
+      return record;
+    });
+  }
+
   deleteObject(bucket: string, key: string): Promise<boolean> {
     return this.withKeyLock(bucket, key, async () => {
       const index = await this.index(bucket);

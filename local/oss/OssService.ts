@@ -1,12 +1,22 @@
 // Service layer: what each OSS operation means. Methods take typed input, authorize through RAM
-// (identity policies + the bucket policy, via shared/policy), use the store and return values or throw
-// OssError. Nothing here knows about HTTP, signatures or XML.
+// (identity policies + the bucket policy + the ACLs, via shared/policy), use the store and return values or
+// throw OssError. Nothing here knows about HTTP, signatures or XML.
+//
+// Condition keys come from the real request (ref/ram-policy.md §2.3, §2.4): acs:SourceIp (the socket's address),
+// acs:SecureTransport ('false': the emulator serves plain HTTP), acs:CurrentTime, acs:UserAgent, acs:AccessId,
+// acs:PrincipalARN (missing for anonymous callers), oss:BucketTag/<k> on every request, oss:ExistingObjectTag/<k>
+// on reads and the object tagging APIs, oss:RequestObjectTag/<k>, oss:x-oss-acl and oss:x-oss-object-acl on the
+// writes that carry them, oss:Prefix/oss:Delimiter on lists. acs:SourceVpc is always missing, since a local request
+// never comes from a VPC: `StringEquals` on it is false and `StringNotLike` true (ref §7 C3, C13).
+// Not emulated: Block Public Access (ref §3.6), so a public ACL or a public bucket-policy statement always counts.
 import { createHash } from 'node:crypto';
-import { parsePolicy, type AuthorizationResult, type ConditionContext, type ParsedPolicy } from '../../shared/policy';
+import { parsePolicy, type AuthorizationResult, type BucketAcl, type ConditionContext, type ObjectAcl, type OssAcls, type ParsedPolicy } from '../../shared/policy';
+import { isBucketAcl, isObjectAcl } from '../../shared/policy/acl';
 import type { Caller, Ram } from '../ram';
 import { ossErrors } from './errors';
 import { objectCreatedRecord, type ObjectCreatedEventName, type OssEventRecord } from './events';
-import { compareKeys, type BucketRecord, type ObjectRecord, type OssStore } from './store';
+import { compareKeys, type BucketRecord, type ObjectRecord, type OssStore, type Tags } from './store';
+import { tagContext, validateBucketTags, validateObjectTags, type TagList } from './tags';
 
 /** Who is calling, and the request facts condition keys read. */
 export interface CallContext {
@@ -29,6 +39,10 @@ export interface PutObjectInput extends ObjectFields {
   /** Base64 MD5 of the body, as sent in Content-MD5. */
   contentMd5?: string;
   forbidOverwrite: boolean;
+  /** `x-oss-object-acl` as sent; absent means `default`. */
+  acl?: string;
+  /** From `x-oss-tagging`. */
+  tags?: TagList;
 }
 
 export interface Preconditions {
@@ -55,6 +69,18 @@ export interface CopyObjectInput extends ObjectFields {
   directive: 'COPY' | 'REPLACE';
   forbidOverwrite: boolean;
   sourceConditions: Preconditions;
+  /** `x-oss-object-acl` for the copy as sent; absent means `default` (the source's ACL is not copied). */
+  acl?: string;
+  /** `x-oss-tagging-directive`: COPY (default) keeps the source's tags, REPLACE takes `tags`. */
+  taggingDirective: 'COPY' | 'REPLACE';
+  /** From `x-oss-tagging`, used with REPLACE. */
+  tags?: TagList;
+}
+
+/** What GetBucketAcl and GetObjectAcl answer. */
+export interface AclResult {
+  acl: BucketAcl | ObjectAcl;
+  ownerUid: string;
 }
 
 export interface ListInput {
@@ -93,6 +119,8 @@ interface LoadedBucket {
 
 export class OssService {
   private readonly policies = new Map<string, { text: string; parsed: ParsedPolicy }>();
+  /** Serialises read-modify-write of one bucket record (policy, ACL, tags), so concurrent changes never undo each other. */
+  private readonly bucketLocks = new Map<string, Promise<unknown>>();
 
   constructor(private readonly options: OssServiceOptions) {}
 
@@ -107,16 +135,16 @@ export class OssService {
       if (existing.ownerUid !== ownerUid) throw new Error(`bucket \`${name}\` already exists and belongs to account \`${existing.ownerUid}\``);
       return existing;
     }
-    const record: BucketRecord = { name, ownerUid, region: this.options.region, createdAt: new Date(this.options.now()).toISOString(), policy: null };
+    const record: BucketRecord = { name, ownerUid, region: this.options.region, createdAt: new Date(this.options.now()).toISOString(), policy: null, acl: 'private' };
     await this.options.store.putBucket(record);
     return record;
   }
 
   /** Sets (or with null removes) a bucket policy, validating it exactly as PutBucketPolicy does. */
   async setBucketPolicy(name: string, policy: unknown): Promise<void> {
-    const bucket = await this.loadBucket(name);
+    await this.loadBucket(name);
     if (policy === null) {
-      await this.options.store.putBucket({ ...bucket.record, policy: null });
+      await this.updateBucket(name, (record) => ({ ...record, policy: null }));
       return;
     }
     const text = typeof policy === 'string' ? policy : JSON.stringify(policy);
@@ -125,7 +153,14 @@ export class OssService {
     } catch (error) {
       throw new Error(`bucket policy for \`${name}\` rejected: ${(error as Error).message}`);
     }
-    await this.options.store.putBucket({ ...bucket.record, policy: text });
+    await this.updateBucket(name, (record) => ({ ...record, policy: text }));
+  }
+
+  /** Sets a bucket's ACL, as PutBucketAcl does. */
+  async setBucketAcl(name: string, acl: BucketAcl): Promise<void> {
+    if (!isBucketAcl(acl)) throw new Error(`unknown bucket acl \`${String(acl)}\`: use private, public-read or public-read-write`);
+    await this.loadBucket(name);
+    await this.updateBucket(name, (record) => ({ ...record, acl }));
   }
 
   async getBucket(name: string): Promise<BucketRecord | undefined> {
@@ -137,21 +172,27 @@ export class OssService {
   async putObject(ctx: CallContext, bucketName: string, key: string, input: PutObjectInput): Promise<ObjectRecord> {
     validateKey(key);
     const bucket = await this.loadBucket(bucketName);
-    this.authorize(ctx, 'oss:PutObject', bucket, key);
+    const previous = await this.options.store.headObject(bucketName, key);
+    // Without the header the key reads `default`, what OSS stores (ref §7 C12): a Deny on StringNotEquals
+    // [private, default] must not refuse a plain upload.
+    this.authorize(ctx, 'oss:PutObject', bucket, key, { 'oss:x-oss-object-acl': input.acl ?? 'default', ...tagContext('oss:RequestObjectTag/', input.tags) }, previous);
+    const acl = objectAcl(input.acl);
+    const tags = validateObjectTags(input.tags ?? []);
     const md5 = createHash('md5').update(input.body).digest();
     if (input.contentMd5 !== undefined) {
       const sent = Buffer.from(input.contentMd5, 'base64');
       if (sent.length !== 16) throw ossErrors.invalidDigest('The Content-MD5 you specified is not a base64-encoded 128-bit MD5.');
       if (!sent.equals(md5)) throw ossErrors.invalidDigest('The Content-MD5 you specified did not match what we received.');
     }
-    const record = this.newRecord(key, input.body.length, md5.toString('hex').toUpperCase(), input);
+    const record = this.newRecord(key, input.body.length, md5.toString('hex').toUpperCase(), input, acl, tags);
     return this.write(ctx, bucket, record, input.body, input.forbidOverwrite, 'ObjectCreated:PutObject');
   }
 
   async getObject(ctx: CallContext, bucketName: string, key: string, input: GetObjectInput): Promise<GetObjectResult> {
     validateKey(key);
     const bucket = await this.loadBucket(bucketName);
-    this.authorize(ctx, 'oss:GetObject', bucket, key);
+    const current = await this.options.store.headObject(bucketName, key);
+    this.authorize(ctx, 'oss:GetObject', bucket, key, tagContext('oss:ExistingObjectTag/', current?.tags), current);
     const found = await this.options.store.getObject(bucketName, key);
     if (!found) throw ossErrors.noSuchKey(key);
     const { record, body } = found;
@@ -165,8 +206,8 @@ export class OssService {
   async headObject(ctx: CallContext, bucketName: string, key: string, conditions: Preconditions): Promise<{ record: ObjectRecord; notModified: boolean }> {
     validateKey(key);
     const bucket = await this.loadBucket(bucketName);
-    this.authorize(ctx, 'oss:GetObject', bucket, key);
     const record = await this.options.store.headObject(bucketName, key);
+    this.authorize(ctx, 'oss:GetObject', bucket, key, tagContext('oss:ExistingObjectTag/', record?.tags), record);
     if (!record) throw ossErrors.noSuchKey(key);
     return { record, notModified: checkPreconditions(record, conditions) === 'notModified' };
   }
@@ -175,7 +216,7 @@ export class OssService {
   async deleteObject(ctx: CallContext, bucketName: string, key: string): Promise<void> {
     validateKey(key);
     const bucket = await this.loadBucket(bucketName);
-    this.authorize(ctx, 'oss:DeleteObject', bucket, key);
+    this.authorize(ctx, 'oss:DeleteObject', bucket, key, {}, await this.options.store.headObject(bucketName, key));
     await this.options.store.deleteObject(bucketName, key);
   }
 
@@ -188,7 +229,7 @@ export class OssService {
     if (keys.length === 0 || keys.length > 1000) throw ossErrors.malformedXml(`a delete request names 1 to 1000 objects, this one names ${keys.length}`);
     keys.forEach(validateKey);
     const bucket = await this.loadBucket(bucketName);
-    for (const key of keys) this.authorize(ctx, 'oss:DeleteObject', bucket, key);
+    for (const key of keys) this.authorize(ctx, 'oss:DeleteObject', bucket, key, {}, await this.options.store.headObject(bucketName, key));
     for (const key of keys) await this.options.store.deleteObject(bucketName, key);
     return [...keys];
   }
@@ -202,14 +243,20 @@ export class OssService {
     validateKey(input.source.key);
     const target = await this.loadBucket(bucketName);
     const source = input.source.bucket === bucketName ? target : await this.loadBucket(input.source.bucket);
-    this.authorize(ctx, 'oss:GetObject', source, input.source.key);
-    this.authorize(ctx, 'oss:PutObject', target, key);
+    const sourceRecord = await this.options.store.headObject(source.record.name, input.source.key);
+    this.authorize(ctx, 'oss:GetObject', source, input.source.key, tagContext('oss:ExistingObjectTag/', sourceRecord?.tags), sourceRecord);
+    const requestTags = input.taggingDirective === 'REPLACE' ? input.tags : undefined;
+    const extra = { 'oss:x-oss-object-acl': input.acl ?? 'default', ...tagContext('oss:RequestObjectTag/', requestTags) };
+    this.authorize(ctx, 'oss:PutObject', target, key, extra, await this.options.store.headObject(bucketName, key));
+    const acl = objectAcl(input.acl);
+    const replacedTags = requestTags === undefined ? undefined : validateObjectTags(requestTags);
     const found = await this.options.store.getObject(source.record.name, input.source.key);
     if (!found) throw ossErrors.noSuchKey(input.source.key);
     if (checkPreconditions(found.record, input.sourceConditions, 'x-oss-copy-source-') === 'notModified') return 'notModified';
     const fields: ObjectFields =
       input.directive === 'REPLACE' ? input : { contentType: found.record.contentType, userMeta: found.record.userMeta, headers: found.record.headers };
-    const record = this.newRecord(key, found.body.length, found.record.etag, fields);
+    const tags = input.taggingDirective === 'REPLACE' ? (replacedTags ?? {}) : (found.record.tags ?? {});
+    const record = this.newRecord(key, found.body.length, found.record.etag, fields, acl, tags);
     return this.write(ctx, target, record, found.body, input.forbidOverwrite, 'ObjectCreated:CopyObject');
   }
 
@@ -240,7 +287,7 @@ export class OssService {
     const bucket = await this.loadBucket(bucketName);
     this.authorize(ctx, 'oss:PutBucketPolicy', bucket);
     this.validatePolicy(text);
-    await this.options.store.putBucket({ ...bucket.record, policy: text });
+    await this.updateBucket(bucketName, (record) => ({ ...record, policy: text }));
   }
 
   async getBucketPolicy(ctx: CallContext, bucketName: string): Promise<string> {
@@ -253,12 +300,102 @@ export class OssService {
   async deleteBucketPolicy(ctx: CallContext, bucketName: string): Promise<void> {
     const bucket = await this.loadBucket(bucketName);
     this.authorize(ctx, 'oss:DeleteBucketPolicy', bucket);
-    await this.options.store.putBucket({ ...bucket.record, policy: null });
+    await this.updateBucket(bucketName, (record) => ({ ...record, policy: null }));
+  }
+
+  // ---- bucket ACL and tags ------------------------------------------------------------------------
+
+  /** Without `x-oss-acl` the request changes nothing, as the PutBucketAcl doc says. */
+  async putBucketAcl(ctx: CallContext, bucketName: string, acl: string | undefined): Promise<void> {
+    const bucket = await this.loadBucket(bucketName);
+    this.authorize(ctx, 'oss:PutBucketAcl', bucket, undefined, { 'oss:x-oss-acl': acl });
+    if (acl === undefined) return;
+    if (!isBucketAcl(acl)) throw ossErrors.invalidBucketAcl(acl);
+    await this.updateBucket(bucketName, (record) => ({ ...record, acl }));
+  }
+
+  async getBucketAcl(ctx: CallContext, bucketName: string): Promise<AclResult> {
+    const bucket = await this.loadBucket(bucketName);
+    this.authorize(ctx, 'oss:GetBucketAcl', bucket);
+    return { acl: bucket.record.acl ?? 'private', ownerUid: bucket.record.ownerUid };
+  }
+
+  /** PutBucketTags replaces every tag of the bucket. */
+  async putBucketTags(ctx: CallContext, bucketName: string, tags: TagList): Promise<void> {
+    const bucket = await this.loadBucket(bucketName);
+    this.authorize(ctx, 'oss:PutBucketTagging', bucket);
+    const valid = validateBucketTags(tags);
+    await this.updateBucket(bucketName, (record) => ({ ...record, tags: valid }));
+  }
+
+  async getBucketTags(ctx: CallContext, bucketName: string): Promise<Tags> {
+    const bucket = await this.loadBucket(bucketName);
+    this.authorize(ctx, 'oss:GetBucketTagging', bucket);
+    return bucket.record.tags ?? {};
+  }
+
+  /** `?tagging=k1,k2` deletes only those keys; a bare `?tagging` deletes every tag. */
+  async deleteBucketTags(ctx: CallContext, bucketName: string, keys?: readonly string[]): Promise<void> {
+    const bucket = await this.loadBucket(bucketName);
+    this.authorize(ctx, 'oss:DeleteBucketTagging', bucket);
+    await this.updateBucket(bucketName, (record) => {
+      const kept = keys === undefined ? [] : Object.entries(record.tags ?? {}).filter(([key]) => !keys.includes(key));
+      return { ...record, tags: Object.fromEntries(kept) };
+    });
+  }
+
+  // ---- object ACL and tags ------------------------------------------------------------------------
+
+  async putObjectAcl(ctx: CallContext, bucketName: string, key: string, acl: string | undefined): Promise<void> {
+    validateKey(key);
+    const bucket = await this.loadBucket(bucketName);
+    const current = await this.options.store.headObject(bucketName, key);
+    this.authorize(ctx, 'oss:PutObjectAcl', bucket, key, { 'oss:x-oss-object-acl': acl }, current);
+    if (!acl || !isObjectAcl(acl)) throw ossErrors.invalidObjectAcl(acl);
+    if (!current || !(await this.options.store.updateObject(bucketName, key, (record) => ({ ...record, acl })))) throw ossErrors.noSuchKey(key);
+  }
+
+  async getObjectAcl(ctx: CallContext, bucketName: string, key: string): Promise<AclResult> {
+    validateKey(key);
+    const bucket = await this.loadBucket(bucketName);
+    const current = await this.options.store.headObject(bucketName, key);
+    this.authorize(ctx, 'oss:GetObjectAcl', bucket, key, {}, current);
+    if (!current) throw ossErrors.noSuchKey(key);
+    return { acl: current.acl ?? 'default', ownerUid: bucket.record.ownerUid };
+  }
+
+  /** PutObjectTagging replaces every tag of the object; its data, ETag and Last-Modified stay. */
+  async putObjectTagging(ctx: CallContext, bucketName: string, key: string, tags: TagList): Promise<void> {
+    validateKey(key);
+    const bucket = await this.loadBucket(bucketName);
+    const current = await this.options.store.headObject(bucketName, key);
+    const extra = { ...tagContext('oss:ExistingObjectTag/', current?.tags), ...tagContext('oss:RequestObjectTag/', tags) };
+    this.authorize(ctx, 'oss:PutObjectTagging', bucket, key, extra, current);
+    const valid = validateObjectTags(tags);
+    if (!current || !(await this.options.store.updateObject(bucketName, key, (record) => ({ ...record, tags: valid })))) throw ossErrors.noSuchKey(key);
+  }
+
+  async getObjectTagging(ctx: CallContext, bucketName: string, key: string): Promise<Tags> {
+    validateKey(key);
+    const bucket = await this.loadBucket(bucketName);
+    const current = await this.options.store.headObject(bucketName, key);
+    this.authorize(ctx, 'oss:GetObjectTagging', bucket, key, tagContext('oss:ExistingObjectTag/', current?.tags), current);
+    if (!current) throw ossErrors.noSuchKey(key);
+    return current.tags ?? {};
+  }
+
+  async deleteObjectTagging(ctx: CallContext, bucketName: string, key: string): Promise<void> {
+    validateKey(key);
+    const bucket = await this.loadBucket(bucketName);
+    const current = await this.options.store.headObject(bucketName, key);
+    this.authorize(ctx, 'oss:DeleteObjectTagging', bucket, key, tagContext('oss:ExistingObjectTag/', current?.tags), current);
+    if (!current || !(await this.options.store.updateObject(bucketName, key, (record) => ({ ...record, tags: {} })))) throw ossErrors.noSuchKey(key);
   }
 
   // ---- internals ---------------------------------------------------------------------------------
 
-  private newRecord(key: string, size: number, etag: string, fields: ObjectFields): ObjectRecord {
+  /** A new object starts over: an overwrite keeps neither the old ACL nor the old tags. */
+  private newRecord(key: string, size: number, etag: string, fields: ObjectFields, acl: ObjectAcl, tags: Tags): ObjectRecord {
     return {
       key,
       size,
@@ -267,7 +404,24 @@ export class OssService {
       contentType: fields.contentType || 'application/octet-stream',
       userMeta: { ...fields.userMeta },
       headers: { ...fields.headers },
+      acl,
+      tags,
     };
+  }
+
+  private updateBucket(name: string, change: (record: BucketRecord) => BucketRecord): Promise<void> {
+    const previous = this.bucketLocks.get(name) ?? Promise.resolve();
+    const current = previous
+      .catch(() => undefined)
+      .then(async () => {
+        const record = await this.options.store.getBucket(name);
+        if (!record) throw ossErrors.noSuchBucket(name);
+        await this.options.store.putBucket(change(record));
+      });
+    this.bucketLocks.set(name, current);
+    return current.finally(() => {
+      if (this.bucketLocks.get(name) === current) this.bucketLocks.delete(name);
+    });
   }
 
   private async write(
@@ -379,7 +533,11 @@ export class OssService {
     return result.policy;
   }
 
-  private authorize(ctx: CallContext, action: string, bucket: LoadedBucket, key?: string, extra: ConditionContext = {}): void {
+  /**
+   * `object` is the object's current record (undefined when it does not exist): its ACL is the one the ACL step reads.
+   * Every call passes the bucket ACL; the engine consults ACLs only for data APIs that no policy allows.
+   */
+  private authorize(ctx: CallContext, action: string, bucket: LoadedBucket, key?: string, extra: ConditionContext = {}, object?: ObjectRecord): void {
     const resource = `acs:oss:*:${bucket.record.ownerUid}:${bucket.record.name}${key === undefined ? '' : `/${key}`}`;
     const context: ConditionContext = {
       'acs:SourceIp': ctx.sourceIp,
@@ -387,9 +545,13 @@ export class OssService {
       'acs:CurrentTime': new Date(this.options.now()).toISOString(),
       'acs:UserAgent': ctx.userAgent,
       'acs:AccessId': ctx.accessKeyId,
+      'acs:PrincipalARN': ctx.caller.kind === 'anonymous' ? undefined : ctx.caller.arn,
+      'acs:SourceVpc': undefined,
+      ...tagContext('oss:BucketTag/', bucket.record.tags),
       ...extra,
     };
-    const result = this.options.ram.authorizeOss(ctx.caller, action, resource, context, bucket.policy);
+    const acl: OssAcls = { bucket: bucket.record.acl ?? 'private', ...(key !== undefined && object && { object: object.acl ?? 'default' }) };
+    const result = this.options.ram.authorizeOss(ctx.caller, action, resource, context, bucket.policy, acl);
     if (result.decision !== 'Allow') {
       throw ossErrors.accessDenied(denialMessage(ctx.caller, action, resource, key !== undefined, bucket.policy !== null, result));
     }
@@ -411,6 +573,13 @@ export function denialMessage(caller: Caller, action: string, resource: string, 
   const steps = [...result.explanation, ...result.errors.map((e) => `${e.path}: ${e.message}`)].filter(Boolean);
   const why = steps.length > 0 ? steps.join('; ') : result.decision;
   return `You have no right to access this ${target}${because}. ${who} was denied ${action} on ${resource}: ${why}`;
+}
+
+/** `x-oss-object-acl` of a write: absent is `default`; anything unknown is 400 InvalidArgument. */
+function objectAcl(value: string | undefined): ObjectAcl {
+  if (value === undefined) return 'default';
+  if (!isObjectAcl(value)) throw ossErrors.invalidObjectAcl(value);
+  return value;
 }
 
 function validateKey(key: string): void {

@@ -64,4 +64,18 @@ export const ossErrors = {
       details,
     ),
   internal: (message: string) => new OssError(500, 'InternalError', message),
+  // The code is UNVERIFIED for OSS (InvalidTag is the S3-family name); the EC codes come from OSS's error-center pages.
+  invalidTag: (message: string, ec?: string) => new OssError(400, 'InvalidTag', message, {}, ec),
+  // Seen in real responses (aliyun Swift SDK v2 integration tests; PutBucketAcl API doc sample).
+  invalidBucketAcl: (value: string) =>
+    new OssError(400, 'InvalidArgument', 'no such bucket access control exists', { ArgumentName: 'x-oss-acl', ArgumentValue: value }, '0015-00000204'),
+  // 0017-00000104 was seen for an unknown value; 0017-00000105 (missing or empty header on PutObjectAcl) is from the error-center page.
+  invalidObjectAcl: (value: string | undefined) =>
+    new OssError(
+      400,
+      'InvalidArgument',
+      'no such object access control exists',
+      { ArgumentName: 'x-oss-object-acl', ArgumentValue: value ?? '' },
+      value ? '0017-00000104' : '0017-00000105',
+    ),
 };

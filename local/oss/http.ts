@@ -8,10 +8,21 @@ import { readBody } from '../server';
 import type { Telemetry } from '../telemetry';
 import { authenticate } from './authenticate';
 import { OssError, ossErrors } from './errors';
-import { continuationToken, MAX_POLICY_BYTES, POLICY_TOO_LARGE_EC, type CallContext, type ListPage, type ObjectFields, type OssService, type Preconditions } from './OssService';
+import {
+  continuationToken,
+  MAX_POLICY_BYTES,
+  POLICY_TOO_LARGE_EC,
+  type AclResult,
+  type CallContext,
+  type ListPage,
+  type ObjectFields,
+  type OssService,
+  type Preconditions,
+} from './OssService';
 import { headerValue, parseRequest, type OssHttpRequest } from './request';
 import { V1_SUBRESOURCES } from './signature';
-import type { ObjectRecord } from './store';
+import type { ObjectRecord, Tags } from './store';
+import { parseTaggingHeader, parseTaggingXml, tagSetXml, type TagList } from './tags';
 import { errorXml, parseXml, toXml } from './xml';
 
 export interface HandlerOptions {
@@ -37,6 +48,8 @@ interface Route {
 }
 
 const DEFAULT_MAX_OBJECT_BYTES = 64 * 1024 * 1024;
+/** A `<Tagging>` body of 20 tags of the longest keys and values is well under this. */
+const MAX_TAGGING_BYTES = 64 * 1024;
 /** Headers OSS stores with an object and returns on GET/HEAD. */
 const STORED_HEADERS = ['cache-control', 'content-disposition', 'content-encoding', 'content-language', 'expires'];
 /** `response-*` query parameters override these response headers on GET. */
@@ -143,6 +156,41 @@ function routeFor(options: HandlerOptions, r: OssHttpRequest, req: IncomingMessa
     if (r.method === 'POST' && r.params.has('delete')) {
       return { action: 'DeleteMultipleObjects', run: (ctx) => deleteMultiple(service, ctx, bucket, r, req) };
     }
+    if (onlySubresource(r, 'acl')) {
+      if (r.method === 'PUT') {
+        return {
+          action: 'PutBucketAcl',
+          run: async (ctx) => {
+            await service.putBucketAcl(ctx, bucket, r.headers['x-oss-acl']);
+            return { status: 200, headers: { Location: `/${bucket}` } };
+          },
+        };
+      }
+      if (r.method === 'GET') return { action: 'GetBucketAcl', run: async (ctx) => aclReply(await service.getBucketAcl(ctx, bucket)) };
+    }
+    if (onlySubresource(r, 'tagging')) {
+      switch (r.method) {
+        case 'PUT':
+          return {
+            action: 'PutBucketTags',
+            run: async (ctx) => {
+              await service.putBucketTags(ctx, bucket, await readTagging(req));
+              return { status: 200 };
+            },
+          };
+        case 'GET':
+          return { action: 'GetBucketTags', run: async (ctx) => taggingReply(await service.getBucketTags(ctx, bucket)) };
+        case 'DELETE':
+          return {
+            action: 'DeleteBucketTags',
+            run: async (ctx) => {
+              const keys = r.params.get('tagging');
+              await service.deleteBucketTags(ctx, bucket, keys ? keys.split(',') : undefined);
+              return { status: 204 };
+            },
+          };
+      }
+    }
     const sub = operationSubresource(r, ['continuation-token']);
     if (r.method === 'GET' && sub === undefined) {
       return r.params.get('list-type') === '2'
@@ -153,9 +201,43 @@ function routeFor(options: HandlerOptions, r: OssHttpRequest, req: IncomingMessa
   }
 
   const key = r.key;
+  const h = r.headers;
+  if (onlySubresource(r, 'acl')) {
+    if (r.method === 'PUT') {
+      return {
+        action: 'PutObjectAcl',
+        run: async (ctx) => {
+          await service.putObjectAcl(ctx, bucket, key, h['x-oss-object-acl']);
+          return { status: 200 };
+        },
+      };
+    }
+    if (r.method === 'GET') return { action: 'GetObjectAcl', run: async (ctx) => aclReply(await service.getObjectAcl(ctx, bucket, key)) };
+  }
+  if (onlySubresource(r, 'tagging')) {
+    switch (r.method) {
+      case 'PUT':
+        return {
+          action: 'PutObjectTagging',
+          run: async (ctx) => {
+            await service.putObjectTagging(ctx, bucket, key, await readTagging(req));
+            return { status: 200 };
+          },
+        };
+      case 'GET':
+        return { action: 'GetObjectTagging', run: async (ctx) => taggingReply(await service.getObjectTagging(ctx, bucket, key)) };
+      case 'DELETE':
+        return {
+          action: 'DeleteObjectTagging',
+          run: async (ctx) => {
+            await service.deleteObjectTagging(ctx, bucket, key);
+            return { status: 204 };
+          },
+        };
+    }
+  }
   const sub = operationSubresource(r, []);
   if (sub !== undefined) return notImplemented('NotImplemented', `\`${r.method}\` on an object with \`?${sub}\``);
-  const h = r.headers;
   switch (r.method) {
     case 'PUT':
       if (h['x-oss-copy-source'] !== undefined) return { action: 'CopyObject', run: (ctx) => copyObject(service, ctx, bucket, key, r) };
@@ -167,6 +249,8 @@ function routeFor(options: HandlerOptions, r: OssHttpRequest, req: IncomingMessa
             body,
             contentMd5: h['content-md5'],
             forbidOverwrite: isTrue(h['x-oss-forbid-overwrite']),
+            acl: h['x-oss-object-acl'],
+            tags: requestTags(h),
             ...objectFields(h),
           });
           return { status: 200, headers: { ETag: `"${record.etag}"`, 'Content-MD5': md5Base64(record.etag) } };
@@ -198,6 +282,11 @@ function routeFor(options: HandlerOptions, r: OssHttpRequest, req: IncomingMessa
 /** A sub-resource that selects another API (uploads, acl, tagging, x-oss-process, …), which the emulator does not serve. */
 function operationSubresource(r: OssHttpRequest, allowed: string[]): string | undefined {
   return [...r.params.keys()].find((name) => V1_SUBRESOURCES.has(name) && !NEUTRAL_SUBRESOURCES.has(name) && !allowed.includes(name));
+}
+
+/** `?acl`, `?tagging`: the sub-resource is present and no other one selects another API (`?acl&versionId=…` is not served). */
+function onlySubresource(r: OssHttpRequest, name: string): boolean {
+  return r.params.has(name) && operationSubresource(r, [name]) === undefined;
 }
 
 /** Runs after authentication, so an unsigned probe of an unsupported API still gets the auth error first. */
@@ -237,11 +326,18 @@ async function copyObject(service: OssService, ctx: CallContext, bucket: string,
   if (directive !== 'COPY' && directive !== 'REPLACE') {
     throw ossErrors.invalidArgument('x-oss-metadata-directive must be COPY or REPLACE.', 'x-oss-metadata-directive', h['x-oss-metadata-directive']);
   }
+  const taggingDirective = (h['x-oss-tagging-directive'] ?? 'COPY').toUpperCase();
+  if (taggingDirective !== 'COPY' && taggingDirective !== 'REPLACE') {
+    throw ossErrors.invalidArgument('x-oss-tagging-directive must be Copy or Replace.', 'x-oss-tagging-directive', h['x-oss-tagging-directive']);
+  }
   const result = await service.copyObject(ctx, bucket, key, {
     source: parseCopySource(h['x-oss-copy-source']),
     directive,
     forbidOverwrite: isTrue(h['x-oss-forbid-overwrite']),
     sourceConditions: preconditions(h, 'x-oss-copy-source-'),
+    acl: h['x-oss-object-acl'],
+    taggingDirective,
+    tags: requestTags(h),
     ...objectFields(h),
   });
   if (result === 'notModified') return { status: 304 };
@@ -355,6 +451,31 @@ function parseMaxKeys(value: string | undefined): number {
   if (value === undefined || value === '') return 100;
   if (!/^\d+$/.test(value) || Number(value) > 1000) throw ossErrors.invalidArgument('max-keys must be an integer from 0 to 1000.', 'max-keys', value);
   return Number(value);
+}
+
+// ---- ACL and tagging ---------------------------------------------------------------------------
+
+/** `<AccessControlPolicy><Owner/><AccessControlList><Grant/></AccessControlList></AccessControlPolicy>`, for buckets and objects. */
+function aclReply(result: AclResult): Reply {
+  const body = toXml('AccessControlPolicy', {
+    Owner: { ID: result.ownerUid, DisplayName: result.ownerUid },
+    AccessControlList: { Grant: result.acl },
+  });
+  return { status: 200, headers: { 'Content-Type': 'application/xml' }, body };
+}
+
+/** `<Tagging><TagSet>…</TagSet></Tagging>`; the TagSet is always there, since ali-oss reads `TagSet.Tag` unguarded. */
+function taggingReply(tags: Tags): Reply {
+  return { status: 200, headers: { 'Content-Type': 'application/xml' }, body: toXml('Tagging', { TagSet: tagSetXml(tags) }) };
+}
+
+async function readTagging(req: IncomingMessage): Promise<TagList> {
+  return parseTaggingXml((await readBody(req, MAX_TAGGING_BYTES)).toString('utf8'));
+}
+
+function requestTags(h: Readonly<Record<string, string>>): TagList | undefined {
+  const header = h['x-oss-tagging'];
+  return header === undefined ? undefined : parseTaggingHeader(header);
 }
 
 // ---- headers -------------------------------------------------------------------------------------

@@ -4,6 +4,9 @@
 //   state     store.ts (contract) + FileStore.ts (object bytes and metadata JSON under dataDir/oss/)
 // Point ali-oss at it with `endpoint: 'http://localhost:PORT', sldEnable: true` (path style); the
 // `<bucket>.oss-<region>.aliyuncs.com` Host that ali-oss sends for IP endpoints works too.
+// Bucket and object ACLs and tags are stored with the bucket and object metadata and take part in authorization
+// (OssService.ts lists the condition keys). Not emulated: Block Public Access, and requests from a VPC
+// (acs:SourceVpc is always missing).
 import { createServer, type Server } from 'node:http';
 import type { Ram } from '../ram';
 import { listen, type RunningServer } from '../server';
@@ -12,11 +15,11 @@ import type { OssEventRecord } from './events';
 import { FileStore } from './FileStore';
 import { createRequestHandler } from './http';
 import { OssService } from './OssService';
-import type { BucketRecord, ObjectRecord, OssStore } from './store';
+import type { BucketAcl, BucketRecord, ObjectRecord, OssStore, Tags } from './store';
 
 export type { OssEventRecord } from './events';
 export { OssError } from './errors';
-export type { BucketRecord, ObjectRecord, OssStore } from './store';
+export type { BucketAcl, BucketRecord, ObjectAcl, ObjectRecord, OssStore, Tags } from './store';
 
 export interface OssEmulatorOptions {
   ram: Ram;
@@ -39,6 +42,8 @@ export interface BucketInfo {
   createdAt: string;
   /** The bucket policy as a parsed JSON document, or null. */
   policy: unknown;
+  acl: BucketAcl;
+  tags: Tags;
 }
 
 export interface OssEmulator {
@@ -49,6 +54,8 @@ export interface OssEmulator {
     create(name: string, ownerUid: string): Promise<void>;
     /** Validates like PutBucketPolicy (throws listing the problems); null removes the policy. */
     setPolicy(name: string, policy: unknown | null): Promise<void>;
+    /** Sets the bucket ACL, as PutBucketAcl does (new buckets are `private`). */
+    setAcl(name: string, acl: BucketAcl): Promise<void>;
     get(name: string): Promise<BucketInfo | undefined>;
   };
   /** Direct object access for tests and seeding; emits no events. */
@@ -73,6 +80,7 @@ export function createOssEmulator(options: OssEmulatorOptions): OssEmulator {
         await service.createBucket(name, ownerUid);
       },
       setPolicy: (name, policy) => service.setBucketPolicy(name, policy),
+      setAcl: (name, acl) => service.setBucketAcl(name, acl),
       get: async (name) => {
         const record = await service.getBucket(name);
         return record ? toInfo(record) : undefined;
@@ -90,5 +98,13 @@ export function createOssEmulator(options: OssEmulatorOptions): OssEmulator {
 }
 
 function toInfo(record: BucketRecord): BucketInfo {
-  return { name: record.name, ownerUid: record.ownerUid, region: record.region, createdAt: record.createdAt, policy: record.policy === null ? null : JSON.parse(record.policy) };
+  return {
+    name: record.name,
+    ownerUid: record.ownerUid,
+    region: record.region,
+    createdAt: record.createdAt,
+    policy: record.policy === null ? null : JSON.parse(record.policy),
+    acl: record.acl ?? 'private',
+    tags: record.tags ?? {},
+  };
 }

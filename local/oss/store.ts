@@ -1,5 +1,11 @@
 // The state layer's contract: buckets and objects, nothing about HTTP, signatures or policies.
 // FileStore.ts implements it on disk so that data survives a restart of the local stack.
+import type { BucketAcl, ObjectAcl } from '../../shared/policy';
+
+export type { BucketAcl, ObjectAcl };
+
+/** Tags in the order they were put. Built with Object.fromEntries, so a key such as `__proto__` stays an own key. */
+export type Tags = Readonly<Record<string, string>>;
 
 export interface BucketRecord {
   name: string;
@@ -8,6 +14,10 @@ export interface BucketRecord {
   createdAt: string;
   /** The bucket policy exactly as it was put (JSON text), or null. */
   policy: string | null;
+  /** Absent in records written before ACLs were emulated: `private`, the default of a new bucket. */
+  acl?: BucketAcl;
+  /** Bucket tags (PutBucketTags); absent means none. */
+  tags?: Tags;
 }
 
 /** Everything OSS keeps about an object besides its bytes. */
@@ -23,6 +33,10 @@ export interface ObjectRecord {
   userMeta: Record<string, string>;
   /** Standard headers OSS stores and returns: cache-control, content-disposition, content-encoding, content-language, expires. */
   headers: Record<string, string>;
+  /** Absent in records written before ACLs were emulated: `default` (inherit the bucket ACL). */
+  acl?: ObjectAcl;
+  /** Object tags (x-oss-tagging, PutObjectTagging); absent means none. */
+  tags?: Tags;
 }
 
 export interface PutResult {
@@ -41,6 +55,11 @@ export interface OssStore {
   getObject(bucket: string, key: string): Promise<{ record: ObjectRecord; body: Buffer } | undefined>;
   /** Writes atomically; with `ifAbsent` the existence check and the write are one step. */
   putObject(bucket: string, record: ObjectRecord, body: Buffer, options?: { ifAbsent?: boolean }): Promise<PutResult>;
+  /**
+   * Rewrites an object's metadata (tags, ACL) and keeps its bytes; `change` gets the current record. The read and the
+   * write are one step per key. Returns the new record, or undefined when the key does not exist.
+   */
+  updateObject(bucket: string, key: string, change: (record: ObjectRecord) => ObjectRecord): Promise<ObjectRecord | undefined>;
   /** Returns whether the key existed. */
   deleteObject(bucket: string, key: string): Promise<boolean>;
   /** Every object of the bucket, ordered by the UTF-8 bytes of the key (the order OSS lists in). */

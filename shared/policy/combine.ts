@@ -1,5 +1,6 @@
 // The RAM flows (ref §3): identity-only, OSS (RAM policy and bucket policy unioned, cross-account by bucket policy
 // only) and AssumeRole (identity AND trust policy). Each step is evaluated by evaluate.ts and explained by explain.ts.
+import { aclStep } from './acl';
 import { tracePolicy } from './evaluate';
 import { mergeTraces, ruleStep, stepFromTrace, type Step } from './explain';
 import { parsePrincipal } from './principal';
@@ -72,7 +73,8 @@ const OSS_ARN = /^acs:oss:[^:]*:([^:]*):/;
  * - the RAM step: the owner account's root is allowed; a caller of another account (or an anonymous one) gets an
  *   implicit deny by rule; otherwise the identity policies decide;
  * - the bucket policy (label `resource`), where an unconditioned `*` does not cover the owner's root.
- * Any explicit deny wins, else any Allow (union), else implicit deny. ACLs come later.
+ * Any explicit deny wins, else any Allow (union), else implicit deny. Then, when `input.acl` is given, an implicit
+ * deny on a data API is decided by the ACLs (acl.ts).
  */
 export function authorizeOss(input: OssAuthorizationInput): AuthorizationResult {
   const { request } = input;
@@ -98,8 +100,14 @@ export function authorizeOss(input: OssAuthorizationInput): AuthorizationResult 
       : ruleStep('bucket', 'ImplicitDeny', 'the bucket has no policy'),
   );
   const combined = union([ram, bucket]);
-  steps.push({ ...combined, line: unionLine(combined.decision, 'bucket policy') });
-  const reasons = combined.decision === 'Allow' ? [...(session?.reasons ?? []), ...combined.reasons] : combined.reasons;
+  // Fields spelled out: an object spread here was the costliest line of the OSS flow.
+  steps.push({ decision: combined.decision, reasons: combined.reasons, line: unionLine(combined.decision, 'bucket policy') });
+  if (input.acl && combined.decision !== 'Allow') {
+    // Ref §3.3 steps 5–6: only an implicit deny on a data API reaches the ACLs (acl.ts).
+    const acl = push(steps, aclStep(request, input.acl, combined.decision));
+    if (acl.decision === 'Allow') return result('Allow', [...(session?.reasons ?? []), ...acl.reasons], steps);
+  }
+  const reasons = combined.decision === 'Allow' && session ? session.reasons.concat(combined.reasons) : combined.reasons;
   return result(combined.decision, reasons, steps);
 }
 
@@ -188,16 +196,21 @@ export function authorizeWithResourcePolicy(input: IdentityAuthorizationInput & 
   if (caller.final) return result(caller.decision, caller.reasons, steps);
   const resource = push(steps, stepFromTrace('resource', tracePolicy(input.resourcePolicy, request, 'resource'), request));
   const combined = union([caller, resource]);
-  steps.push({ ...combined, line: unionLine(combined.decision, 'resource policy') });
+  steps.push({ decision: combined.decision, reasons: combined.reasons, line: unionLine(combined.decision, 'resource policy') });
   return result(combined.decision, combined.reasons, steps);
 }
 
+/** Any explicit deny wins, else any Allow, else implicit deny; the reasons are those of the deciding steps. */
 function union(steps: readonly Outcome[]): Outcome {
-  const denies = steps.filter((s) => s.decision === 'ExplicitDeny');
-  if (denies.length) return { decision: 'ExplicitDeny', reasons: denies.flatMap((s) => s.reasons) };
-  const allows = steps.filter((s) => s.decision === 'Allow');
-  if (allows.length) return { decision: 'Allow', reasons: allows.flatMap((s) => s.reasons) };
-  return { decision: 'ImplicitDeny', reasons: [] };
+  // Plain loops: this runs on every OSS request.
+  let decision: Decision = 'ImplicitDeny';
+  for (const step of steps) {
+    if (step.decision === 'ExplicitDeny') decision = 'ExplicitDeny';
+    else if (step.decision === 'Allow' && decision === 'ImplicitDeny') decision = 'Allow';
+  }
+  const reasons: Reason[] = [];
+  if (decision !== 'ImplicitDeny') for (const step of steps) if (step.decision === decision) reasons.push(...step.reasons);
+  return { decision, reasons };
 }
 
 function push(steps: Step[], step: Step): Step {

@@ -1,9 +1,10 @@
 // `policy simulate`: raw documents in, a decision out. Every document is parsed first, and any problem makes the answer
 // ImplicitDeny with the problems listed: a policy that cannot be read never takes part in a decision (fail closed).
+import { BUCKET_ACLS, isBucketAcl, isObjectAcl, OBJECT_ACLS } from './acl';
 import { authorizeAssumeRole, authorizeIdentity, authorizeOss, authorizeWithResourcePolicy } from './combine';
 import { parsePolicy } from './parse';
 import { describeType, isPlainObject, Problems } from './problems';
-import type { AuthorizationResult, AuthRequest, ParsedPolicy, PolicyKind, SimulationInput } from './types';
+import type { AuthorizationResult, AuthRequest, OssAcls, ParsedPolicy, PolicyKind, SimulationInput } from './types';
 
 export function simulate(input: SimulationInput): AuthorizationResult {
   const problems = new Problems();
@@ -27,12 +28,32 @@ export function simulate(input: SimulationInput): AuthorizationResult {
   // Session policies are identity-style documents: no Principal.
   const sessionPolicy = input.sessionPolicy == null ? undefined : parse(input.sessionPolicy, 'identity', 'sessionPolicy');
   const resourcePolicy = input.resourcePolicy == null ? null : parse(input.resourcePolicy, isAssumeRole ? 'trust' : 'bucket', 'resourcePolicy');
+  const isOss = request.action.toLowerCase().startsWith('oss:');
+  const acl = input.acl == null ? undefined : checkAcl(input.acl, isOss, problems);
   if (!problems.empty) return failed(problems);
 
   const base = { request, identityPolicies, ...(sessionPolicy && { sessionPolicy }) };
   if (isAssumeRole) return authorizeAssumeRole({ ...base, trustPolicy: resourcePolicy ?? null });
-  if (request.action.toLowerCase().startsWith('oss:')) return authorizeOss({ ...base, bucketPolicy: resourcePolicy ?? null });
+  if (isOss) return authorizeOss({ ...base, bucketPolicy: resourcePolicy ?? null, ...(acl && { acl }) });
   return resourcePolicy ? authorizeWithResourcePolicy({ ...base, resourcePolicy }) : authorizeIdentity(base);
+}
+
+/** `{bucket, object?}` with known ACL names; ACLs exist only in the OSS flow, so any other action refuses them. */
+function checkAcl(raw: unknown, isOss: boolean, problems: Problems): OssAcls | undefined {
+  if (!isOss) {
+    problems.add('InvalidRequest', 'acl', 'acl applies to oss actions only');
+    return undefined;
+  }
+  if (!isPlainObject(raw)) {
+    problems.add('InvalidRequest', 'acl', `acl must be an object with \`bucket\` and optionally \`object\`, not ${describeType(raw)}`);
+    return undefined;
+  }
+  if (!isBucketAcl(raw.bucket)) problems.add('InvalidRequest', 'acl.bucket', `bucket acl must be one of ${BUCKET_ACLS.join(', ')}, not \`${String(raw.bucket)}\``);
+  if (raw.object !== undefined && !isObjectAcl(raw.object)) {
+    problems.add('InvalidRequest', 'acl.object', `object acl must be one of ${OBJECT_ACLS.join(', ')}, not \`${String(raw.object)}\``);
+  }
+  for (const key of Object.keys(raw)) if (key !== 'bucket' && key !== 'object') problems.add('InvalidRequest', `acl.${key}`, `unknown acl field \`${key}\``);
+  return raw as unknown as OssAcls;
 }
 
 function failed(problems: Problems): AuthorizationResult {

@@ -108,6 +108,24 @@ export interface OssAuthorizationInput extends IdentityAuthorizationInput {
    * so that account's own explicit Deny does not stop a bucket-policy Allow. `true` honours such a Deny. Default false.
    */
   honourCrossAccountCallerDeny?: boolean;
+  /**
+   * The ACLs of the bucket and of the object (ref §3.3 steps 5–6, §3.5). When given, a data API that no policy allows
+   * is decided by the object ACL, or by the bucket ACL when the object ACL is `default` or there is no object yet.
+   * Omitted: no ACL step, as before.
+   */
+  acl?: OssAcls;
+}
+
+/** A bucket's canned ACL (`x-oss-acl`). */
+export type BucketAcl = 'private' | 'public-read' | 'public-read-write';
+
+/** An object's canned ACL (`x-oss-object-acl`); `default` inherits the bucket ACL. */
+export type ObjectAcl = 'default' | BucketAcl;
+
+/** The ACLs the OSS ACL step reads. `object` is absent when the object does not exist (yet). */
+export interface OssAcls {
+  bucket: BucketAcl;
+  object?: ObjectAcl;
 }
 
 export interface AssumeRoleAuthorizationInput extends IdentityAuthorizationInput {
@@ -121,4 +139,6 @@ export interface SimulationInput {
   identityPolicies: readonly unknown[];
   resourcePolicy: unknown | null;
   sessionPolicy?: unknown;
+  /** Bucket and object ACLs, for `oss:` actions only (see OssAuthorizationInput.acl). */
+  acl?: OssAcls;
 }

@@ -37,11 +37,11 @@ describe('policy corpus', () => {
     // Prepare
     const required = [
       ...Array.from({ length: 20 }, (_, i) => `M${i + 1}`),
-      ...Array.from({ length: 15 }, (_, i) => `C${i + 1}`),
+      ...Array.from({ length: 16 }, (_, i) => `C${i + 1}`),
       ...Array.from({ length: 12 }, (_, i) => `V${i + 1}`),
       'V18',
       'V19',
-      ...Array.from({ length: 6 }, (_, i) => `R${i + 1}`),
+      ...Array.from({ length: 7 }, (_, i) => `R${i + 1}`),
     ];
 
     // Act
@@ -50,6 +50,8 @@ describe('policy corpus', () => {
 
     // Assess
     expect(new Set(ids).size).toBe(ids.length);
+    expect(corpus.length).toBeGreaterThanOrEqual(120);
+    expect(corpus.filter((c) => typeof c.description !== 'string' || c.description.length < 10).map((c) => c.id)).toEqual([]);
     expect(required.filter((row) => !rows.has(row))).toEqual([]);
   });
 
