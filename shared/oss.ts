@@ -67,6 +67,9 @@ export function ossClientOptions(credentials: Credentials, config: Pick<Config, 
     // V1 signatures are being retired by OSS; V4 is what new buckets accept.
     authorizationV4: true,
     timeout: 10_000,
+    // Credentials are never refreshed in place: renewed credentials get a new client (see sidecarStores).
+    // Setting the interval (without a refresh function) only silences ali-oss's console warning.
+    refreshSTSTokenInterval: 0x7fffffff,
   };
   if (!config.ossEndpoint) return { ...common, secure: true };
   // A local endpoint (the offline stack) takes path-style requests: http://localhost:PORT/<bucket>/<key>.
