@@ -16,6 +16,11 @@ const OSS_BUCKET = [
   'PutBucketReplication', 'GetBucketReplication', 'DeleteBucketReplication', 'PutBucketEventNotification', 'GetBucketEventNotification',
   'ListMultipartUploads', 'PutPublicAccessBlock', 'GetPublicAccessBlock', 'DeletePublicAccessBlock',
   'PutBucketPublicAccessBlock', 'GetBucketPublicAccessBlock', 'DeleteBucketPublicAccessBlock', 'InitiateBucketWorm', 'GetBucketWorm',
+  'ExtendBucketWorm', 'CompleteBucketWorm', 'AbortBucketWorm', 'PutBucketInventory', 'GetBucketInventory', 'ListBucketInventory',
+  'DeleteBucketInventory', 'PutBucketRequestPayment', 'GetBucketRequestPayment', 'PutBucketTransferAcceleration',
+  'GetBucketTransferAcceleration', 'PutBucketAccessMonitor', 'GetBucketAccessMonitor', 'PutBucketResourceGroup', 'GetBucketResourceGroup',
+  'PutBucketHttpsConfig', 'GetBucketHttpsConfig', 'PutCname', 'ListCname', 'DeleteCname', 'PutStyle', 'GetStyle', 'ListStyle', 'DeleteStyle',
+  'OpenMetaQuery', 'GetMetaQueryStatus', 'DoMetaQuery', 'CloseMetaQuery',
 ];
 
 const OSS_OBJECT = [
@@ -23,7 +28,7 @@ const OSS_OBJECT = [
   'GetObjectAcl', 'PutObjectAcl', 'GetObjectTagging', 'PutObjectTagging', 'DeleteObjectTagging',
   'GetObjectVersion', 'DeleteObjectVersion', 'GetObjectVersionAcl', 'PutObjectVersionAcl', 'GetObjectVersionTagging',
   'PutObjectVersionTagging', 'DeleteObjectVersionTagging', 'AbortMultipartUpload', 'ListParts', 'PutSymlink', 'GetSymlink',
-  'ProcessImm', 'PostProcessTask',
+  'CleanRestoredObject', 'ProcessImm', 'PostProcessTask',
 ];
 
 const IMM = [

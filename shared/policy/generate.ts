@@ -1,7 +1,17 @@
 // Generates every policy the cross-account flow needs (DESIGN §1) from one deployment description,
 // each granting the least the flow uses. The local stack seeds itself from exactly these documents.
 
-export type ImmOperation = 'DetectImageScore' | 'CreateMediaConvertTask' | 'CreateOfficeConversionTask' | 'GenerateWebofficeToken' | 'RefreshWebofficeToken' | 'GetTask';
+/** The IMM operations imm-bridge calls (DESIGN §3.3); each becomes one `imm:` action of the operator role. */
+export const IMM_OPERATIONS = [
+  'DetectImageScore',
+  'CreateMediaConvertTask',
+  'CreateOfficeConversionTask',
+  'GenerateWebofficeToken',
+  'RefreshWebofficeToken',
+  'GetTask',
+] as const;
+
+export type ImmOperation = (typeof IMM_OPERATIONS)[number];
 
 export interface DeployConfig {
   region: string;
@@ -16,6 +26,7 @@ export interface DeployConfig {
   operatorRoleName: string;
   functionRoleName: string;
   externalId: string;
+  /** The IMM project's service role in the media account. Default `AliyunIMMDefaultRole`. */
   immServiceRoleName?: string;
 }
 
@@ -87,8 +98,10 @@ export function generatePolicies(c: DeployConfig): GeneratedPolicies {
           Action: [...new Set(c.operations)].map((op) => `imm:${op}`),
           Resource: [`acs:imm:${c.region}:${c.mediaAccountId}:project/${c.immProject}`],
         },
-        // IMM acts as the project's service role; passing it is part of calling IMM on the project.
-        { Sid: 'PassImmServiceRole', Effect: 'Allow', Action: ['ram:PassRole'], Resource: [`acs:ram::${c.mediaAccountId}:role/${serviceRole.toLowerCase()}`] },
+        // IMM acts as the project's service role; passing it is part of calling IMM on the project. The role name is
+        // written as the role is named: the engine compares resource ARNs case-sensitively (the OSS doc's example
+        // lower-cases it, ref §1.3).
+        { Sid: 'PassImmServiceRole', Effect: 'Allow', Action: ['ram:PassRole'], Resource: [`acs:ram::${c.mediaAccountId}:role/${serviceRole}`] },
       ],
     },
   };

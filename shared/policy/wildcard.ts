@@ -47,10 +47,33 @@ function build(pattern: string): Matcher {
     }
   }
   const segments = pattern.split('*');
-  if (!hasQuestion) return (value) => matchSegments(segments, value);
+  if (!hasQuestion) return starMatcher(segments);
   // `?` is one character, not one UTF-16 code unit: compare by code points when either side has surrogates.
   const pointSegments = segments.map((segment) => Array.from(segment));
   return (value) => (SURROGATE.test(value) ? matchSegments(pointSegments, Array.from(value)) : matchSegments(segments, value));
+}
+
+/**
+ * Only `*` between literal segments: native `startsWith`, `endsWith` and `indexOf` instead of comparing character by
+ * character. Each middle segment is taken at its leftmost position, as in `matchSegments`. This is the hot path of
+ * every resource check (`acs:oss:*:<uid>:<bucket>/<prefix>*`).
+ */
+function starMatcher(segments: readonly string[]): Matcher {
+  const first = segments[0];
+  const last = segments[segments.length - 1];
+  const middle = segments.slice(1, -1).filter((segment) => segment.length > 0);
+  const minLength = segments.reduce((sum, segment) => sum + segment.length, 0);
+  return (value) => {
+    if (value.length < minLength || !value.startsWith(first) || !value.endsWith(last)) return false;
+    let position = first.length;
+    const end = value.length - last.length;
+    for (let i = 0; i < middle.length; i++) {
+      const at = value.indexOf(middle[i], position);
+      if (at < 0 || at + middle[i].length > end) return false;
+      position = at + middle[i].length;
+    }
+    return true;
+  };
 }
 
 type Chars = ArrayLike<string>;
