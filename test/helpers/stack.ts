@@ -40,8 +40,16 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     dispose: async () => {
       await stack.close();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      assertNoSecretsLogged(stack, logLines);
     },
   };
+}
+
+/** No AccessKeySecret, SecurityToken or API token the stack issued may appear in any function log line. */
+export function assertNoSecretsLogged(stack: Stack, logLines: readonly string[]): void {
+  const secrets = [...stack.ram.issuedSecrets(), stack.info.apiToken];
+  const leaks = logLines.filter((line) => secrets.some((secret) => line.includes(secret)));
+  if (leaks.length > 0) throw new Error(`${leaks.length} log line(s) contain a secret, e.g. ${leaks[0].slice(0, 200)}…`);
 }
 
 /** An ali-oss client acting as the data account's admin (the partner), V1-signed unless `v4`. */
