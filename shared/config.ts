@@ -62,6 +62,19 @@ const endpoint = (name: string) =>
     ),
   );
 
+/** An optional whole number in [min, max], given as a string like every environment variable. */
+const wholeNumber = (name: string, min: number, max: number, fallback: number) =>
+  v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^\d+$/, `${name} must be a whole number`),
+      v.transform(Number),
+      v.minValue(min, `${name} must be at least ${min}`),
+      v.maxValue(max, `${name} must be at most ${max}`),
+    ),
+    String(fallback),
+  );
+
 const ENDPOINT = /^(?:(https?):\/\/)?([A-Za-z0-9.-]+(?::\d{1,5})?)\/?$/;
 
 const schema = v.pipe(
@@ -93,35 +106,9 @@ const schema = v.pipe(
       ),
       '',
     ),
-    STS_DURATION_SECONDS: v.optional(
-      v.pipe(
-        v.string(),
-        v.regex(/^\d+$/, 'STS_DURATION_SECONDS must be a whole number of seconds'),
-        v.transform(Number),
-        v.minValue(900, 'STS_DURATION_SECONDS must be at least 900'),
-        v.maxValue(43200, 'STS_DURATION_SECONDS must be at most 43200'),
-      ),
-      '3600',
-    ),
-    CLAIM_STALE_SECONDS: v.optional(
-      v.pipe(
-        v.string(),
-        v.regex(/^\d+$/, 'CLAIM_STALE_SECONDS must be a whole number of seconds'),
-        v.transform(Number),
-        v.minValue(10, 'CLAIM_STALE_SECONDS must be at least 10'),
-      ),
-      '900',
-    ),
-    BATCH_CONCURRENCY: v.optional(
-      v.pipe(
-        v.string(),
-        v.regex(/^\d+$/, 'BATCH_CONCURRENCY must be a whole number'),
-        v.transform(Number),
-        v.minValue(1, 'BATCH_CONCURRENCY must be at least 1'),
-        v.maxValue(256, 'BATCH_CONCURRENCY must be at most 256'),
-      ),
-      '16',
-    ),
+    STS_DURATION_SECONDS: wholeNumber('STS_DURATION_SECONDS', 900, 43200, 3600),
+    CLAIM_STALE_SECONDS: wholeNumber('CLAIM_STALE_SECONDS', 10, 86400, 900),
+    BATCH_CONCURRENCY: wholeNumber('BATCH_CONCURRENCY', 1, 256, 16),
     IMM_SESSION_POLICY: v.optional(v.picklist(['on', 'off'], 'IMM_SESSION_POLICY must be `on` or `off`'), 'on'),
     STS_ENDPOINT: endpoint('STS_ENDPOINT'),
     IMM_ENDPOINT: endpoint('IMM_ENDPOINT'),
