@@ -5,7 +5,7 @@ import type { Config } from './config';
 import type { Credentials } from './credentials';
 import { AppError, ForbiddenError, NotFoundError, UpstreamError } from './errors';
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry';
-import { isTransient, sdkErrorInfo } from './sdkError';
+import { isTransient, sdkErrorInfo, type SdkErrorInfo } from './sdkError';
 
 // The SDKs' HTTP layer (httpx) passes `connectTimeout` to Node as the socket idle timeout, so it also bounds
 // the wait for the response headers: it must cover IMM's processing time, not just the TCP handshake.
@@ -22,16 +22,74 @@ export interface CallOptions {
   deadline?: number;
 }
 
+export type TaskType = 'MediaConvert' | 'OfficeConversion';
+
+export interface TaskSubmitted {
+  taskId: string;
+  requestId: string;
+}
+
+export interface TaskInfo {
+  taskId: string;
+  taskType: string;
+  status: string;
+  code?: string;
+  message?: string;
+  startTime?: string;
+  endTime?: string;
+}
+
+export interface WebofficeTokens {
+  url?: string;
+  accessToken: string;
+  accessTokenExpiresAt: string;
+  refreshToken: string;
+  refreshTokenExpiresAt: string;
+}
+
+/** IMM's MNS notification target: where task results are published. */
+export interface Notification {
+  mnsTopic?: string;
+}
+
+export interface MediaConvertInput {
+  projectName: string;
+  sourceUri: string;
+  targetUri: string;
+  container: string;
+  video?: { codec?: string; resolution?: string; crf?: number; bitrate?: number };
+  audio?: { codec?: string; bitrate?: number };
+  notification?: Notification;
+  userData?: string;
+}
+
+export interface OfficeConversionInput {
+  projectName: string;
+  sourceUri: string;
+  targetType: 'pdf' | 'png' | 'jpg' | 'txt';
+  targetUriPrefix: string;
+  pages?: string;
+  notification?: Notification;
+  userData?: string;
+}
+
 export interface ImmClient {
   detectImageScore(input: { projectName: string; sourceUri: string }, options?: CallOptions): Promise<ImageScore>;
+  createMediaConvertTask(input: MediaConvertInput, options?: CallOptions): Promise<TaskSubmitted>;
+  createOfficeConversionTask(input: OfficeConversionInput, options?: CallOptions): Promise<TaskSubmitted>;
+  generateWebofficeToken(input: { projectName: string; sourceUri: string; readonly?: boolean; user?: { id: string; name?: string } }, options?: CallOptions): Promise<WebofficeTokens>;
+  refreshWebofficeToken(input: { projectName: string; accessToken: string; refreshToken: string }, options?: CallOptions): Promise<WebofficeTokens>;
+  getTask(input: { projectName: string; taskType: TaskType; taskId: string }, options?: CallOptions): Promise<TaskInfo>;
 }
 
 export interface ImmClientOptions {
   retry?: Partial<Pick<RetryOptions, 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs' | 'sleep' | 'random'>>;
+  /** Replaces the HTTP call (tests check the wire shape without sockets). */
+  call?: CallImm;
 }
 
-type Query = Record<string, string | number | boolean | undefined>;
-type CallImm = (action: string, query: Query, options?: CallOptions) => Promise<Record<string, unknown>>;
+export type Query = Record<string, string | number | boolean | undefined>;
+export type CallImm = (action: string, query: Query, options?: CallOptions) => Promise<Record<string, unknown>>;
 
 /** Context the error mapping needs to name the grant that is missing. */
 export interface ImmErrorContext {
@@ -42,21 +100,111 @@ export interface ImmErrorContext {
 }
 
 export function createImmClient(credentials: Credentials, config: Pick<Config, 'region' | 'immEndpoint' | 'immRoleArn'>, clientOptions: ImmClientOptions = {}): ImmClient {
-  const call = openApiCaller(credentials, config);
-  // Transient failures (throttling, 5xx, network) are retried; DetectImageScore has no side effects.
-  const callWithRetry: CallImm = (action, query, options?: CallOptions) =>
-    withRetry(() => call(action, query), { ...DEFAULT_RETRY, ...clientOptions.retry, deadline: options?.deadline, isRetryable: (e) => isTransient(sdkErrorInfo(e)) });
+  const call = clientOptions.call ?? openApiCaller(credentials, config);
+  const retrying = (isRetryable: (info: SdkErrorInfo) => boolean): CallImm => (action, query, options) =>
+    withRetry(() => call(action, query), { ...DEFAULT_RETRY, ...clientOptions.retry, deadline: options?.deadline, isRetryable: (e) => isRetryable(sdkErrorInfo(e)) });
+  // Reads (scores, tokens, task status) are retried on any transient failure. A task creation is retried only
+  // when IMM certainly did nothing (throttled or unavailable): after a timeout it may have created the task.
+  const read = retrying(isTransient);
+  const create = retrying((info) => info.code.includes('Throttling') || info.statusCode === 429 || info.statusCode === 503);
+  const run = (caller: CallImm, context: ImmErrorContext, query: Query, options?: CallOptions) =>
+    callWithMapping((action, q) => caller(action, q, options), context, query);
+  const errorContext = (action: string, projectName: string, sourceUri?: string): ImmErrorContext => ({ action, projectName, sourceUri, operatorRoleArn: config.immRoleArn });
   return {
     async detectImageScore({ projectName, sourceUri }, options) {
-      const context = { action: 'DetectImageScore', projectName, sourceUri, operatorRoleArn: config.immRoleArn };
-      const body = await callWithMapping((action, query) => callWithRetry(action, query, options), context, { ProjectName: projectName, SourceURI: sourceUri });
+      const body = await run(read, errorContext('DetectImageScore', projectName, sourceUri), { ProjectName: projectName, SourceURI: sourceUri }, options);
       const score = (body.ImageScore as { OverallQualityScore?: unknown } | undefined)?.OverallQualityScore;
       if (typeof score !== 'number' || !(score >= 0 && score <= 1)) {
         throw new UpstreamError('InvalidImmResponse', 'DetectImageScore answered without a score in [0, 1]', 502);
       }
       return { score, requestId: String(body.RequestId ?? '') };
     },
+    async createMediaConvertTask(input, options) {
+      const target: Record<string, unknown> = { URI: input.targetUri, Container: input.container };
+      if (input.video) target.Video = { TranscodeVideo: pascal({ Codec: input.video.codec, Resolution: input.video.resolution, CRF: input.video.crf, Bitrate: input.video.bitrate }) };
+      if (input.audio) target.Audio = { TranscodeAudio: pascal({ Codec: input.audio.codec, Bitrate: input.audio.bitrate }) };
+      const body = await run(create, errorContext('CreateMediaConvertTask', input.projectName, input.sourceUri), {
+        ProjectName: input.projectName,
+        // Complex parameters travel as JSON strings in the query, as the generated SDK's "shrink" does.
+        Sources: JSON.stringify([{ URI: input.sourceUri }]),
+        Targets: JSON.stringify([target]),
+        Notification: notificationJson(input.notification),
+        UserData: input.userData,
+      }, options);
+      return submitted(body, 'CreateMediaConvertTask');
+    },
+    async createOfficeConversionTask(input, options) {
+      const body = await run(create, errorContext('CreateOfficeConversionTask', input.projectName, input.sourceUri), {
+        ProjectName: input.projectName,
+        SourceURI: input.sourceUri,
+        TargetType: input.targetType,
+        TargetURIPrefix: input.targetUriPrefix,
+        Pages: input.pages,
+        Notification: notificationJson(input.notification),
+        UserData: input.userData,
+      }, options);
+      return submitted(body, 'CreateOfficeConversionTask');
+    },
+    async generateWebofficeToken(input, options) {
+      const body = await run(read, errorContext('GenerateWebofficeToken', input.projectName, input.sourceUri), {
+        ProjectName: input.projectName,
+        SourceURI: input.sourceUri,
+        Permission: JSON.stringify({ Readonly: input.readonly ?? true }),
+        User: input.user ? JSON.stringify(pascal({ Id: input.user.id, Name: input.user.name })) : undefined,
+      }, options);
+      return tokens(body, 'GenerateWebofficeToken');
+    },
+    async refreshWebofficeToken(input, options) {
+      const body = await run(read, errorContext('RefreshWebofficeToken', input.projectName), {
+        ProjectName: input.projectName,
+        AccessToken: input.accessToken,
+        RefreshToken: input.refreshToken,
+      }, options);
+      return tokens(body, 'RefreshWebofficeToken');
+    },
+    async getTask(input, options) {
+      const body = await run(read, errorContext('GetTask', input.projectName), { ProjectName: input.projectName, TaskType: input.taskType, TaskId: input.taskId }, options);
+      if (typeof body.TaskId !== 'string' || typeof body.Status !== 'string') throw new UpstreamError('InvalidImmResponse', 'GetTask answered without TaskId and Status', 502);
+      return {
+        taskId: body.TaskId,
+        taskType: String(body.TaskType ?? input.taskType),
+        status: body.Status,
+        ...optionalStrings(body, { code: 'Code', message: 'Message', startTime: 'StartTime', endTime: 'EndTime' }),
+      };
+    },
   };
+}
+
+/** Drops undefined fields, so the JSON IMM receives holds only what was set. */
+function pascal(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+}
+
+function notificationJson(notification: Notification | undefined): string | undefined {
+  return notification?.mnsTopic ? JSON.stringify({ MNS: { TopicName: notification.mnsTopic } }) : undefined;
+}
+
+function submitted(body: Record<string, unknown>, action: string): TaskSubmitted {
+  if (typeof body.TaskId !== 'string' || !body.TaskId) throw new UpstreamError('InvalidImmResponse', `${action} answered without a TaskId`, 502);
+  return { taskId: body.TaskId, requestId: String(body.RequestId ?? '') };
+}
+
+function tokens(body: Record<string, unknown>, action: string): WebofficeTokens {
+  const { AccessToken, RefreshToken, AccessTokenExpiredTime, RefreshTokenExpiredTime, WebofficeURL } = body;
+  if (typeof AccessToken !== 'string' || typeof RefreshToken !== 'string') throw new UpstreamError('InvalidImmResponse', `${action} answered without tokens`, 502);
+  return {
+    ...(typeof WebofficeURL === 'string' ? { url: WebofficeURL } : {}),
+    accessToken: AccessToken,
+    accessTokenExpiresAt: String(AccessTokenExpiredTime ?? ''),
+    refreshToken: RefreshToken,
+    refreshTokenExpiresAt: String(RefreshTokenExpiredTime ?? ''),
+  };
+}
+
+function optionalStrings<K extends string>(body: Record<string, unknown>, fields: Record<K, string>): Partial<Record<K, string>> {
+  const out: Partial<Record<K, string>> = {};
+  for (const [key, wire] of Object.entries(fields) as [K, string][]) if (typeof body[wire] === 'string' && body[wire]) out[key] = body[wire] as string;
+  return out;
 }
 
 function openApiCaller(credentials: Credentials, config: Pick<Config, 'region' | 'immEndpoint'>): CallImm {
