@@ -2,6 +2,7 @@
 // cold start, bundle sizes, STS calls under 1,000 concurrent events, per-event overhead beyond the IMM call,
 // batch throughput against the concurrency × latency limit, and a naive baseline for comparison.
 // IMM is replaced by a server that answers after a fixed latency, so that only our overhead varies.
+import { fakeImm } from '../test/helpers/fakeImm';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -98,7 +99,7 @@ async function codeOverhead(): Promise<{ perEvent: RuntimeBenchResults['perEvent
     runtime: {
       config: loadConfig({ IMM_PROJECT: 'immtest', REGION: 'cn-hangzhou', ALLOWED_BUCKETS: 'test-bucket-2024', BATCH_CONCURRENCY: '16' }),
       log: createLogger({}, { write: () => undefined }, 'info'),
-      imm: async () => ({ detectImageScore: () => new Promise((resolve) => setTimeout(() => resolve({ score: 0.5, requestId: 'R' }), IMM_LATENCY_MS)) }),
+      imm: async () => fakeImm({ detectImageScore: () => new Promise((resolve) => setTimeout(() => resolve({ score: 0.5, requestId: 'R' }), IMM_LATENCY_MS)) }),
     },
     sidecars: () => store,
   });

@@ -5,15 +5,18 @@ import type { FcContext, FcHttpResponse } from '../../shared/fc/types';
 import { describeError } from '../../shared/log';
 import { createRuntime, invocationFrom, type Runtime, type RuntimeOptions } from '../../shared/runtime';
 import { authenticate } from './auth';
-import { routes, type Route } from './routes';
+import { matchPath, routes, type Route } from './routes';
 
-function findRoute(request: HttpRequest): Route {
+function findRoute(request: HttpRequest): { route: Route; params: Record<string, string> } {
   const path = request.path.length > 1 ? request.path.replace(/\/+$/, '') : request.path;
-  const candidates = routes.filter((r) => r.path === path);
+  const candidates = routes.flatMap((route) => {
+    const params = matchPath(route.path, path);
+    return params ? [{ route, params }] : [];
+  });
   if (candidates.length === 0) throw new AppError('NotFound', `no route for \`${path.slice(0, 100)}\``, 404);
-  const route = candidates.find((r) => r.method === request.method);
-  if (!route) throw new AppError('MethodNotAllowed', `\`${request.method}\` is not allowed on \`${path}\`; use ${candidates.map((r) => r.method).join(', ')}`, 405);
-  return route;
+  const found = candidates.find((c) => c.route.method === request.method);
+  if (!found) throw new AppError('MethodNotAllowed', `\`${request.method.slice(0, 20)}\` is not allowed on \`${path.slice(0, 100)}\`; use ${candidates.map((c) => c.route.method).join(', ')}`, 405);
+  return found;
 }
 
 /** `runtime` lets tests inject fakes; otherwise it is built from the environment on the first invocation. */
@@ -26,14 +29,14 @@ export function createHandler(options: RuntimeOptions & { runtime?: Runtime } = 
     try {
       const request = parseHttpEvent(event);
       requestId = request.requestId ?? requestId;
-      const route = findRoute(request);
+      const { route, params } = findRoute(request);
       if (!route.public) {
         if (runtime.config.apiTokenHashes.length === 0) {
           throw new AppError('ApiNotConfigured', 'API_TOKENS_SHA256 is empty, so no caller can be authenticated', 500, { expose: false });
         }
         authenticate(request.headers.authorization, runtime.config.apiTokenHashes);
       }
-      const result = await route.handle(request, runtime, invocationFrom(context, runtime.log));
+      const result = await route.handle(request, runtime, invocationFrom(context, runtime.log), params);
       log.info({ method: request.method, path: route.path, status: result.status }, 'request done');
       return jsonResponse(result.status, result.body);
     } catch (caught) {

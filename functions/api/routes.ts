@@ -3,6 +3,7 @@ import { BadRequestError, PayloadTooLargeError } from '../../shared/errors';
 import type { HttpRequest } from '../../shared/fc/httpEvent';
 import { scoreImage } from '../../shared/images';
 import type { Invocation, Runtime } from '../../shared/runtime';
+import { previewDocument, refreshPreview, submitDocumentConvert, submitMediaConvert, taskStatus } from '../../shared/tasks';
 
 export interface RouteResult {
   status: number;
@@ -11,9 +12,10 @@ export interface RouteResult {
 
 export interface Route {
   method: string;
+  /** Literal segments, or `{name}` for a parameter. */
   path: string;
   public?: boolean;
-  handle(request: HttpRequest, runtime: Runtime, invocation: Invocation): Promise<RouteResult>;
+  handle(request: HttpRequest, runtime: Runtime, invocation: Invocation, params: Record<string, string>): Promise<RouteResult>;
 }
 
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -51,4 +53,57 @@ export const routes: Route[] = [
       return { status: 200, body: await scoreImage(uri, runtime, invocation) };
     },
   },
+  {
+    method: 'POST',
+    path: '/media/convert',
+    handle: async (request, runtime, invocation) => {
+      const { uri, container } = jsonBody(request);
+      return { status: 202, body: await submitMediaConvert(uri, container, runtime, invocation) };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/documents/convert',
+    handle: async (request, runtime, invocation) => {
+      const { uri, targetType } = jsonBody(request);
+      return { status: 202, body: await submitDocumentConvert(uri, targetType, runtime, invocation) };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/documents/preview',
+    handle: async (request, runtime, invocation) => {
+      const { uri, readonly, user } = jsonBody(request);
+      return { status: 200, body: await previewDocument(uri, readonly, user, runtime, invocation) };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/documents/preview/refresh',
+    handle: async (request, runtime, invocation) => {
+      const { accessToken, refreshToken } = jsonBody(request);
+      return { status: 200, body: await refreshPreview(accessToken, refreshToken, runtime, invocation) };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/tasks/{taskType}/{taskId}',
+    handle: async (_request, runtime, invocation, params) => ({ status: 200, body: await taskStatus(params.taskType, params.taskId, runtime, invocation) }),
+  },
 ];
+
+/** Matches a request path against a route pattern; returns the parameters, or undefined. */
+export function matchPath(pattern: string, path: string): Record<string, string> | undefined {
+  const want = pattern.split('/');
+  const got = path.split('/');
+  if (want.length !== got.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    const name = /^\{(\w+)\}$/.exec(want[i])?.[1];
+    if (name) {
+      if (!got[i]) return undefined;
+      params[name] = got[i];
+    } else if (want[i] !== got[i]) return undefined;
+  }
+  return params;
+}

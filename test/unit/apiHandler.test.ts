@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { fakeImm } from '../helpers/fakeImm';
 import { createHandler } from '../../functions/api';
 import { loadConfig } from '../../shared/config';
 import { ForbiddenError, NotFoundError } from '../../shared/errors';
@@ -20,7 +21,7 @@ function fakeRuntime(detect: ImmClient['detectImageScore'] = async () => ({ scor
       API_TOKENS_SHA256: createHash('sha256').update(TOKEN).digest('hex'),
     }),
     log: createLogger({}, { write: (l: string) => void lines.push(l) }, 'info'),
-    imm: async () => ({
+    imm: async () => fakeImm({
       detectImageScore: async (input) => {
         immCalls.push(input.sourceUri);
         return detect(input);
@@ -119,5 +120,82 @@ describe('api handler', () => {
     expect(response.statusCode).toBe(500);
     expect(JSON.parse(response.body).error).toEqual({ code: 'InternalError', message: 'internal error', requestId: 'req-1' });
     expect(lines.join('\n')).toContain('socket hang up');
+  });
+});
+
+describe('api handler: tasks and previews', () => {
+  const tokens = { accessToken: 'AT', accessTokenExpiresAt: 'a', refreshToken: 'RT', refreshTokenExpiresAt: 'r', url: 'http://imm/office' };
+
+  function taskRuntime() {
+    const calls: { method: string; input: unknown }[] = [];
+    const record = <T>(method: string, result: T) => async (input: unknown) => {
+      calls.push({ method, input });
+      return result;
+    };
+    const { runtime } = fakeRuntime();
+    const withTasks: Runtime = {
+      ...runtime,
+      imm: async () =>
+        fakeImm({
+          createMediaConvertTask: record('createMediaConvertTask', { taskId: 'MediaConvert-1', requestId: 'R' }),
+          createOfficeConversionTask: record('createOfficeConversionTask', { taskId: 'OfficeConversion-1', requestId: 'R' }),
+          generateWebofficeToken: record('generateWebofficeToken', tokens),
+          refreshWebofficeToken: record('refreshWebofficeToken', tokens),
+          getTask: async (input) => {
+            calls.push({ method: 'getTask', input });
+            if (input.taskId === 'missing') throw new NotFoundError('ResourceNotFound', 'The specified resource Task is not found.');
+            return { taskId: input.taskId, taskType: input.taskType, status: 'Running' };
+          },
+        }),
+    };
+    return { runtime: withTasks, calls };
+  }
+
+  it.each([
+    ['POST', '/media/convert', { uri: 'oss://test-bucket-2024/incoming/a.mov' }, 202, { taskId: 'MediaConvert-1', taskType: 'MediaConvert', target: 'oss://test-bucket-2024/converted/incoming/a.mov.mp4' }],
+    ['POST', '/media/convert', { uri: 'oss://test-bucket-2024/incoming/a.wav', container: 'mp3' }, 202, { taskType: 'MediaConvert', target: 'oss://test-bucket-2024/converted/incoming/a.wav.mp3' }],
+    ['POST', '/documents/convert', { uri: 'oss://test-bucket-2024/incoming/a.pdf', targetType: 'png' }, 202, { taskId: 'OfficeConversion-1', taskType: 'OfficeConversion', target: 'oss://test-bucket-2024/converted/incoming/a.pdf/' }],
+    ['POST', '/documents/preview', { uri: 'oss://test-bucket-2024/incoming/a.pdf', user: { id: 'u1', name: 'Ann' } }, 200, tokens],
+    ['POST', '/documents/preview/refresh', { accessToken: 'AT', refreshToken: 'RT' }, 200, tokens],
+    ['GET', '/tasks/MediaConvert/MediaConvert-1', undefined, 200, { taskId: 'MediaConvert-1', taskType: 'MediaConvert', status: 'Running' }],
+  ])('%s %s answers %#', async (method, path, body, status, expected) => {
+    // Prepare
+    const { runtime, calls } = taskRuntime();
+    // Act
+    const response = await createHandler({ runtime })(event(method, path, body), context);
+    // Assess
+    expect(response.statusCode).toBe(status);
+    expect(JSON.parse(response.body)).toMatchObject(expected);
+    expect(calls).toHaveLength(1);
+  });
+
+  it.each([
+    ['a bad container', 'POST', '/media/convert', { uri: 'oss://test-bucket-2024/incoming/a.mov', container: 'exe' }, 400, 'InvalidContainer'],
+    ['a foreign bucket', 'POST', '/media/convert', { uri: 'oss://other-bucket/incoming/a.mov' }, 403, 'BucketNotAllowed'],
+    ['a bad target type', 'POST', '/documents/convert', { uri: 'oss://test-bucket-2024/incoming/a.pdf', targetType: 'docx' }, 400, 'InvalidTargetType'],
+    ['a bad document URI', 'POST', '/documents/convert', { uri: 'oss://test-bucket-2024/../a.pdf', targetType: 'pdf' }, 400, 'InvalidUri'],
+    ['a bad preview user', 'POST', '/documents/preview', { uri: 'oss://test-bucket-2024/incoming/a.pdf', user: { id: 'not valid!' } }, 400, 'InvalidBody'],
+    ['a non-boolean readonly', 'POST', '/documents/preview', { uri: 'oss://test-bucket-2024/incoming/a.pdf', readonly: 'yes' }, 400, 'InvalidBody'],
+    ['missing refresh tokens', 'POST', '/documents/preview/refresh', { accessToken: 'AT' }, 400, 'InvalidBody'],
+    ['a wrong task type', 'GET', '/tasks/Transcode/abc', undefined, 400, 'InvalidTaskType'],
+    ['a bad task id', 'GET', '/tasks/MediaConvert/a%2Fb%20c', undefined, 400, 'InvalidTaskId'],
+  ])('refuses %s with a 4xx before any IMM call', async (_name, method, path, body, status, code) => {
+    // Prepare
+    const { runtime, calls } = taskRuntime();
+    // Act
+    const response = await createHandler({ runtime })(event(method, path, body), context);
+    // Assess
+    expect(response.statusCode).toBe(status);
+    expect(JSON.parse(response.body).error.code).toBe(code);
+    expect(calls).toEqual([]);
+  });
+
+  it('answers an unknown task id with 404', async () => {
+    // Prepare
+    const { runtime } = taskRuntime();
+    // Act
+    const response = await createHandler({ runtime })(event('GET', '/tasks/OfficeConversion/missing'), context);
+    // Assess
+    expect(response.statusCode).toBe(404);
   });
 });

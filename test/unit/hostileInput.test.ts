@@ -1,5 +1,6 @@
 // Callers send garbage. Property tests over 10,000 generated inputs each: the OSS event parser, the HTTP
 // router and the URI parser never crash and never answer 5xx; bad input always gets a clear 4xx.
+import { fakeImm } from '../helpers/fakeImm';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { createHandler as createApiHandler } from '../../functions/api';
@@ -21,7 +22,7 @@ function runtime(): Runtime {
   return {
     config: loadConfig({ IMM_PROJECT: 'immtest', REGION: 'cn-hangzhou', ALLOWED_BUCKETS: 'test-bucket-2024', API_TOKENS_SHA256: createHash('sha256').update(TOKEN).digest('hex') }),
     log: createLogger({}, { write: () => undefined }, 'silent'),
-    imm: async () => ({ detectImageScore: async () => ({ score: 0.5, requestId: 'R' }) }),
+    imm: async () => fakeImm({ detectImageScore: async () => ({ score: 0.5, requestId: 'R' }) }),
   };
 }
 

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fakeImm } from '../helpers/fakeImm';
 import path from 'node:path';
 import { createHandler } from '../../functions/on-upload';
 import { loadConfig } from '../../shared/config';
@@ -21,7 +22,7 @@ function fakeRuntime(detect: ImmClient['detectImageScore']) {
   const runtime: Runtime = {
     config: loadConfig({ IMM_PROJECT: 'immtest', REGION: 'cn-hangzhou', ALLOWED_BUCKETS: 'test-bucket-2024' }),
     log: createLogger({}, { write: () => undefined }, 'silent'),
-    imm: async () => ({ detectImageScore: detect }),
+    imm: async () => fakeImm({ detectImageScore: detect }),
   };
   const claims = new Map<string, Claim>();
   const store: SidecarStore = {
