@@ -2,7 +2,7 @@
 // with the DESIGN §1 scenario from the policies that `policy generate` writes.
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { generatePolicies, type DeployConfig } from '../shared/policy/generate';
+import { generatePolicies, IMM_OPERATIONS, type DeployConfig } from '../shared/policy/generate';
 import { startAdmin } from './admin';
 import { FcRunner, type Handler } from './fc';
 import { createImmEmulator } from './imm';
@@ -94,7 +94,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const ram = new Ram(telemetry);
   const deploy: DeployConfig = {
     ...DEMO,
-    operations: ['DetectImageScore'],
+    operations: [...IMM_OPERATIONS],
     externalId: `imm-bridge-${randomBytes(8).toString('hex')}`,
   };
   const policies = generatePolicies(deploy);

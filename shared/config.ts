@@ -9,6 +9,36 @@ export interface Endpoint {
   protocol: 'http' | 'https';
 }
 
+/** What an upload of each kind gets: `score` (images), a container (video, audio), a target type (documents), or `off`. */
+export interface UploadRoutes {
+  image: 'score' | 'off';
+  video: string;
+  audio: string;
+  document: string;
+}
+
+const DEFAULT_UPLOAD_ROUTES: UploadRoutes = { image: 'score', video: 'mp4', audio: 'mp3', document: 'png' };
+
+const ROUTE_CHOICES: Record<keyof UploadRoutes, readonly string[]> = {
+  image: ['score', 'off'],
+  video: ['mp4', 'mkv', 'mov', 'flv', 'ts', 'off'],
+  audio: ['mp3', 'aac', 'flac', 'opus', 'off'],
+  document: ['png', 'jpg', 'pdf', 'txt', 'off'],
+};
+
+/** `video=mp4,audio=off` over the defaults; returns the problems instead of throwing, for the one config message. */
+export function parseUploadRoutes(raw: string | undefined, defaults: UploadRoutes): { routes: UploadRoutes; problems: string[] } {
+  const routes = { ...defaults };
+  const problems: string[] = [];
+  for (const entry of (raw ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+    const [kind, value] = entry.split('=').map((p) => p?.trim());
+    if (!(kind in ROUTE_CHOICES)) problems.push(`UPLOAD_ROUTES: unknown kind \`${kind}\` (use image, video, audio or document)`);
+    else if (!value || !ROUTE_CHOICES[kind as keyof UploadRoutes].includes(value)) problems.push(`UPLOAD_ROUTES: \`${kind}\` must be one of ${ROUTE_CHOICES[kind as keyof UploadRoutes].join(', ')}`);
+    else (routes as Record<string, string>)[kind] = value;
+  }
+  return { routes, problems };
+}
+
 export interface Config {
   immProject: string;
   immRoleArn?: string;
@@ -26,6 +56,9 @@ export interface Config {
   batchConcurrency: number;
   /** Send a session policy with AssumeRole that allows only the IMM actions in use (default on). */
   sessionPolicy: boolean;
+  uploadRoutes: UploadRoutes;
+  /** MNS topic IMM publishes task results to (the on-task-done trigger listens there); optional. */
+  notifyTopic?: string;
   stsEndpoint?: Endpoint;
   immEndpoint?: Endpoint;
   ossEndpoint?: string;
@@ -109,6 +142,8 @@ const schema = v.pipe(
     STS_DURATION_SECONDS: wholeNumber('STS_DURATION_SECONDS', 900, 43200, 3600),
     CLAIM_STALE_SECONDS: wholeNumber('CLAIM_STALE_SECONDS', 10, 86400, 900),
     BATCH_CONCURRENCY: wholeNumber('BATCH_CONCURRENCY', 1, 256, 16),
+    UPLOAD_ROUTES: v.optional(v.string()),
+    IMM_NOTIFY_TOPIC: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z][A-Za-z0-9-]{0,255}$/, 'IMM_NOTIFY_TOPIC must be an MNS topic name (letters, digits, `-`)'))),
     IMM_SESSION_POLICY: v.optional(v.picklist(['on', 'off'], 'IMM_SESSION_POLICY must be `on` or `off`'), 'on'),
     STS_ENDPOINT: endpoint('STS_ENDPOINT'),
     IMM_ENDPOINT: endpoint('IMM_ENDPOINT'),
@@ -133,8 +168,9 @@ const schema = v.pipe(
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const blankToUndefined = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === '' ? undefined : v]));
   const parsed = v.safeParse(schema, blankToUndefined);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.issues.map((issue) => issue.message));
+  const routes = parseUploadRoutes(blankToUndefined.UPLOAD_ROUTES, DEFAULT_UPLOAD_ROUTES);
+  if (!parsed.success || routes.problems.length > 0) {
+    throw new ConfigError([...(parsed.success ? [] : parsed.issues.map((issue) => issue.message)), ...routes.problems]);
   }
   const e = parsed.output;
   return {
@@ -151,6 +187,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     claimStaleSeconds: e.CLAIM_STALE_SECONDS,
     batchConcurrency: e.BATCH_CONCURRENCY,
     sessionPolicy: e.IMM_SESSION_POLICY === 'on',
+    uploadRoutes: routes.routes,
+    notifyTopic: e.IMM_NOTIFY_TOPIC,
     stsEndpoint: e.STS_ENDPOINT,
     immEndpoint: e.IMM_ENDPOINT,
     ossEndpoint: e.OSS_ENDPOINT?.replace(/\/$/, ''),

@@ -1,9 +1,21 @@
-// Decides which IMM operation an uploaded object gets. Images are scored; everything else is skipped
-// for now, with a sidecar that says so.
+// Decides which IMM operation an uploaded object gets, from its extension and the routing table in config
+// (UPLOAD_ROUTES): images are scored, videos and audio converted, documents get a first-page thumbnail.
+import type { UploadRoutes } from './config';
 
-export type Job = { operation: 'DetectImageScore' } | { operation: 'none'; reason: string };
+export type Job =
+  | { operation: 'DetectImageScore' }
+  | { operation: 'CreateMediaConvertTask'; container: string }
+  | { operation: 'CreateOfficeConversionTask'; targetType: 'pdf' | 'png' | 'jpg' | 'txt'; pages?: string }
+  | { operation: 'none'; reason: string };
 
-const IMAGE_EXTENSIONS = new Set(['jpg', 'jpeg', 'png', 'bmp', 'gif', 'webp', 'tif', 'tiff', 'heic', 'avif']);
+export type MediaKind = 'image' | 'video' | 'audio' | 'document';
+
+const KINDS: Record<MediaKind, readonly string[]> = {
+  image: ['jpg', 'jpeg', 'png', 'bmp', 'gif', 'webp', 'tif', 'tiff', 'heic', 'avif'],
+  video: ['mp4', 'mov', 'mkv', 'avi', 'flv', 'ts', 'webm', 'm4v', 'wmv', 'mpg', 'mpeg', '3gp'],
+  audio: ['mp3', 'wav', 'aac', 'flac', 'ogg', 'oga', 'opus', 'm4a', 'wma', 'amr'],
+  document: ['pdf', 'doc', 'docx', 'ppt', 'pptx', 'xls', 'xlsx', 'txt', 'odt', 'ods', 'odp', 'rtf', 'csv', 'wps'],
+};
 
 export function extensionOf(key: string): string {
   const name = key.slice(key.lastIndexOf('/') + 1);
@@ -11,14 +23,31 @@ export function extensionOf(key: string): string {
   return dot <= 0 ? '' : name.slice(dot + 1).toLowerCase();
 }
 
-export function jobFor(key: string): Job {
+export function kindOf(key: string): MediaKind | undefined {
   const ext = extensionOf(key);
-  if (IMAGE_EXTENSIONS.has(ext)) return { operation: 'DetectImageScore' };
-  return { operation: 'none', reason: ext ? `no IMM operation is configured for \`.${ext}\` files` : 'the object has no file extension, so its type is unknown' };
+  return (Object.keys(KINDS) as MediaKind[]).find((kind) => KINDS[kind].includes(ext));
+}
+
+export function jobFor(key: string, routes: UploadRoutes): Job {
+  const ext = extensionOf(key);
+  const kind = kindOf(key);
+  if (!kind) return { operation: 'none', reason: ext ? `no IMM operation is configured for \`.${ext}\` files` : 'the object has no file extension, so its type is unknown' };
+  const route = routes[kind];
+  if (route === 'off') return { operation: 'none', reason: `UPLOAD_ROUTES turns ${kind} processing off` };
+  if (kind === 'image') return { operation: 'DetectImageScore' };
+  if (kind === 'document') return { operation: 'CreateOfficeConversionTask', targetType: route as 'pdf' | 'png' | 'jpg' | 'txt', ...(route === 'png' || route === 'jpg' ? { pages: '1' } : {}) };
+  return { operation: 'CreateMediaConvertTask', container: route };
 }
 
 /** The IMM actions this build calls; the AssumeRole session policy allows exactly these. */
-export const IMM_ACTIONS_IN_USE = ['imm:DetectImageScore'] as const;
+export const IMM_ACTIONS_IN_USE = [
+  'imm:DetectImageScore',
+  'imm:CreateMediaConvertTask',
+  'imm:CreateOfficeConversionTask',
+  'imm:GenerateWebofficeToken',
+  'imm:RefreshWebofficeToken',
+  'imm:GetTask',
+] as const;
 
 /** Session policy for AssumeRole: even if the operator role allows more, these credentials can only do this. */
 export function immSessionPolicy(): string {

@@ -5,9 +5,10 @@ import { claimObject, settleClaim } from './claims';
 import { describeError } from './log';
 import { toAppError } from './errors';
 import type { UploadedObject } from './fc/ossEvent';
-import { jobFor } from './jobs';
+import { jobFor, type Job } from './jobs';
 import type { Sidecar, SidecarStore } from './oss';
 import type { Invocation, Runtime } from './runtime';
+import { documentTargetPrefix, mediaTarget, transcodeFor } from './tasks';
 import { formatOssUri } from './uri';
 
 export type UploadOutcome =
@@ -29,7 +30,7 @@ export async function processUpload(object: UploadedObject, runtime: Runtime, in
     return { status: 'ignored', reason: 'bucket not allowed' };
   }
   const source = formatOssUri(object);
-  const job = jobFor(object.key);
+  const job = jobFor(object.key, config.uploadRoutes);
   const base = { source, eTag: object.eTag || undefined, processedAt: new Date().toISOString() };
   let sidecar: Sidecar;
   let retryable = false;
@@ -45,9 +46,7 @@ export async function processUpload(object: UploadedObject, runtime: Runtime, in
       return claim.state === 'done' ? { status: 'duplicate', reason: claim.reason } : { status: 'busy', reason: claim.reason, retryable: true };
     }
     try {
-      const imm = await runtime.imm(invocation);
-      const result = await imm.detectImageScore({ projectName: config.immProject, sourceUri: source }, { deadline: invocation.deadline });
-      sidecar = { ...base, operation: job.operation, status: 'succeeded', score: result.score, requestId: result.requestId };
+      sidecar = { ...base, ...(await runJob(job, object, runtime, invocation)) };
     } catch (caught) {
       const error = toAppError(caught);
       retryable = error.retryable;
@@ -64,4 +63,35 @@ export async function processUpload(object: UploadedObject, runtime: Runtime, in
   }
   log.info({ status: sidecar.status, sidecarKey }, 'sidecar written');
   return { status: sidecar.status, sidecarKey, retryable };
+}
+
+type JobResult = Omit<Sidecar, 'source' | 'eTag' | 'processedAt'>;
+
+/** Runs the IMM operation of a job. Tasks answer at once: the sidecar says `submitted` until the task is done. */
+async function runJob(job: Exclude<Job, { operation: 'none' }>, object: UploadedObject, runtime: Runtime, invocation: Invocation): Promise<JobResult> {
+  const { config } = runtime;
+  const imm = await runtime.imm(invocation);
+  const options = { deadline: invocation.deadline };
+  const sourceUri = formatOssUri(object);
+  // IMM hands UserData back with the task result: on-task-done finds the sidecar from it.
+  const userData = JSON.stringify({ source: sourceUri, eTag: object.eTag });
+  const notification = config.notifyTopic ? { mnsTopic: config.notifyTopic } : undefined;
+  if (job.operation === 'DetectImageScore') {
+    const result = await imm.detectImageScore({ projectName: config.immProject, sourceUri }, options);
+    return { operation: job.operation, status: 'succeeded', score: result.score, requestId: result.requestId };
+  }
+  if (job.operation === 'CreateMediaConvertTask') {
+    const target = mediaTarget(object, config.outputPrefix, job.container);
+    const task = await imm.createMediaConvertTask(
+      { projectName: config.immProject, sourceUri, targetUri: target, container: job.container, ...transcodeFor(job.container), notification, userData },
+      options,
+    );
+    return { operation: job.operation, status: 'submitted', taskId: task.taskId, taskType: 'MediaConvert', target, requestId: task.requestId };
+  }
+  const target = documentTargetPrefix(object, config.outputPrefix);
+  const task = await imm.createOfficeConversionTask(
+    { projectName: config.immProject, sourceUri, targetType: job.targetType, targetUriPrefix: target, pages: job.pages, notification, userData },
+    options,
+  );
+  return { operation: job.operation, status: 'submitted', taskId: task.taskId, taskType: 'OfficeConversion', target, requestId: task.requestId };
 }

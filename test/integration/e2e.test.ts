@@ -60,12 +60,12 @@ describe('upload → STS → IMM → sidecar (local stack)', () => {
     const partner = partnerClient(stack.info, true);
     const before = (await stats(stack.info)).invocations['on-upload'] ?? 0;
     // Act
-    await partner.put('incoming/notes.txt', Buffer.from('hello'));
+    await partner.put('incoming/notes.bin', Buffer.from('hello'));
     await stack.settled();
-    const sidecar = await readSidecar(partner, 'incoming/notes.txt');
+    const sidecar = await readSidecar(partner, 'incoming/notes.bin');
     const after = (await stats(stack.info)).invocations['on-upload'] ?? 0;
     // Assess
-    expect(sidecar).toMatchObject({ status: 'skipped', reason: expect.stringContaining('.txt') });
+    expect(sidecar).toMatchObject({ status: 'skipped', reason: expect.stringContaining('.bin') });
     // One invocation for the upload; the sidecar under results/ triggers nothing.
     expect(after - before).toBe(1);
   });

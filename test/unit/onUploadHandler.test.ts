@@ -50,11 +50,11 @@ describe('on-upload handler', () => {
     // Prepare
     const { runtime, written, sidecars } = fakeRuntime(async ({ sourceUri }) => ({ score: sourceUri.endsWith('a.jpg') ? 0.8 : 0.3, requestId: 'R' }));
     // Act
-    const summary = await createHandler({ runtime, sidecars })(eventOf(record('incoming/a.jpg'), record('incoming/b.png'), record('incoming/c.txt'), record('results/incoming/a.jpg.json')), context);
+    const summary = await createHandler({ runtime, sidecars })(eventOf(record('incoming/a.jpg'), record('incoming/b.png'), record('incoming/c.bin'), record('results/incoming/a.jpg.json')), context);
     // Assess
     expect(summary).toEqual({ processed: 4, outcomes: { succeeded: 2, skipped: 1, ignored: 1 }, rejected: 0 });
     expect(written.get('test-bucket-2024/incoming/a.jpg')).toMatchObject({ source: 'oss://test-bucket-2024/incoming/a.jpg', operation: 'DetectImageScore', status: 'succeeded', score: 0.8, requestId: 'R' });
-    expect(written.get('test-bucket-2024/incoming/c.txt')).toMatchObject({ status: 'skipped', reason: expect.stringContaining('.txt') });
+    expect(written.get('test-bucket-2024/incoming/c.bin')).toMatchObject({ status: 'skipped', reason: expect.stringContaining('.bin') });
     expect(written.has('test-bucket-2024/results/incoming/a.jpg.json')).toBe(false);
   });
 
@@ -211,5 +211,37 @@ describe('on-upload batches', () => {
     // Assess
     expect(peak).toBe(4);
     expect(summary.outcomes).toEqual({ succeeded: 19, failed: 1 });
+  });
+});
+
+describe('on-upload tasks', () => {
+  it('submits a video and a document as IMM tasks, with a submitted sidecar naming the task and its target', async () => {
+    // Prepare
+    const { runtime: base, sidecars, written } = fakeRuntime(async () => ({ score: 0.5, requestId: 'R' }));
+    const submitted: unknown[] = [];
+    const runtime = {
+      ...base,
+      imm: async () =>
+        fakeImm({
+          createMediaConvertTask: async (input) => {
+            submitted.push(input);
+            return { taskId: 'MediaConvert-1', requestId: 'R1' };
+          },
+          createOfficeConversionTask: async (input) => {
+            submitted.push(input);
+            return { taskId: 'OfficeConversion-1', requestId: 'R2' };
+          },
+        }),
+    };
+    // Act
+    const summary = await createHandler({ runtime, sidecars })(eventOf(record('incoming/v/clip.mov'), record('incoming/d/report.pdf')), context);
+    // Assess
+    expect(summary.outcomes).toEqual({ submitted: 2 });
+    expect(written.get('test-bucket-2024/incoming/v/clip.mov')).toMatchObject({ status: 'submitted', operation: 'CreateMediaConvertTask', taskId: 'MediaConvert-1', taskType: 'MediaConvert', target: 'oss://test-bucket-2024/converted/incoming/v/clip.mov.mp4' });
+    expect(written.get('test-bucket-2024/incoming/d/report.pdf')).toMatchObject({ status: 'submitted', taskType: 'OfficeConversion', target: 'oss://test-bucket-2024/converted/incoming/d/report.pdf/' });
+    expect(submitted).toEqual([
+      expect.objectContaining({ container: 'mp4', video: { codec: 'h264', crf: 23 }, audio: { codec: 'aac' }, userData: expect.stringContaining('clip.mov') }),
+      expect.objectContaining({ targetType: 'png', pages: '1', targetUriPrefix: 'oss://test-bucket-2024/converted/incoming/d/report.pdf/' }),
+    ]);
   });
 });
