@@ -7,6 +7,7 @@ import type { AccessKey } from '../ram';
 import { StsError, type StsService } from '../sts';
 import { ImmError, immErrors } from './errors';
 import type { ObjectReader } from './ossReader';
+import type { ObjectWriter } from './ossWriter';
 import type { CredentialConfig, OssUri } from './params';
 import type { Project } from './ProjectRegistry';
 
@@ -22,6 +23,8 @@ const STALE_CREDENTIAL_CODES = new Set(['InvalidAccessKeyId', 'SecurityTokenExpi
 export interface DataAccessOptions {
   sts: StsService;
   reader: ObjectReader;
+  /** Where results go (CreateMediaConvertTask); without one, writes fail as internal errors. */
+  writer?: ObjectWriter;
   now?: () => number;
 }
 
@@ -45,7 +48,26 @@ export class DataAccess {
           this.forget(project, credentialConfig);
           continue;
         }
-        throw readError(error, code, key, object);
+        throw ossError(error, code, key, object, 'oss:GetObject');
+      }
+    }
+  }
+
+  /** Writes the local `file` to `oss://bucket/key` as the project's data identity. Throws ImmError. */
+  async write(project: Project, object: OssUri, file: string, credentialConfig?: CredentialConfig, contentType?: string): Promise<void> {
+    const { writer } = this.options;
+    if (!writer) throw immErrors.internal(`IMM has no OSS writer for \`${object.uri}\``);
+    for (let attempt = 1; ; attempt++) {
+      const key = await this.identity(project, credentialConfig);
+      try {
+        return await writer(object.bucket, object.key, file, key, contentType);
+      } catch (error) {
+        const code = String((error as { code?: unknown })?.code ?? '');
+        if (attempt === 1 && STALE_CREDENTIAL_CODES.has(code)) {
+          this.forget(project, credentialConfig);
+          continue;
+        }
+        throw ossError(error, code, key, object, 'oss:PutObject');
       }
     }
   }
@@ -140,19 +162,19 @@ function rolePrincipal(key: AccessKey): string {
   return caller.kind === 'role-session' ? `arn:sts::${caller.accountId}:assumed-role/${caller.roleName}/*` : caller.arn;
 }
 
-function readError(error: unknown, code: string, key: AccessKey, object: OssUri): ImmError {
+function ossError(error: unknown, code: string, key: AccessKey, object: OssUri, action: 'oss:GetObject' | 'oss:PutObject'): ImmError {
   const message = String((error as { message?: unknown })?.message ?? error);
   switch (code) {
     case 'AccessDenied':
       return immErrors.fileAccessForbidden(
         `the bucket \`${object.bucket}\` denied IMM's service role: principal ${rolePrincipal(key)} (session ${key.caller.arn}) ` +
-          `may not oss:GetObject on \`${object.uri}\`; grant it in the bucket policy. OSS said: ${message}`,
+          `may not ${action} on \`${object.uri}\`; grant it in the bucket policy. OSS said: ${message}`,
       );
     case 'NoSuchKey':
       return immErrors.resourceNotFound('OSSObject', `\`${object.uri}\` does not exist`);
     case 'NoSuchBucket':
       return immErrors.resourceNotFound('OSSBucket', `the bucket \`${object.bucket}\` of \`${object.uri}\` does not exist`);
     default:
-      return immErrors.internal(`IMM could not read \`${object.uri}\`: ${code || 'Error'}: ${message}`);
+      return immErrors.internal(`IMM could not ${action === 'oss:GetObject' ? 'read' : 'write'} \`${object.uri}\`: ${code || 'Error'}: ${message}`);
   }
 }

@@ -6,9 +6,11 @@ import type { ConditionContext } from '../../shared/policy';
 import type { Caller, Ram } from '../ram';
 import { IMM_ACTIONS, type ImmAction } from './actions';
 import type { DataAccess } from './DataAccess';
+import { createFfmpegRunner, type FfmpegRunner } from './ffmpeg';
 import { immErrors } from './errors';
 import { parseCredentialConfig, requireString, type Params } from './params';
 import type { ProjectRegistry } from './ProjectRegistry';
+import { createTaskRegistry, type TaskRegistry } from './tasks';
 
 export interface ImmCall {
   action: string;
@@ -27,15 +29,23 @@ export interface ImmServiceOptions {
   region: string;
   now?: () => number;
   actions?: Readonly<Record<string, ImmAction<unknown>>>;
+  /** Default: a registry of its own, two tasks at a time. */
+  tasks?: TaskRegistry;
+  /** Default: the @ffmpeg-installer binary. */
+  ffmpeg?: FfmpegRunner;
 }
 
 export class ImmService {
   private readonly actions: Readonly<Record<string, ImmAction<unknown>>>;
   private readonly now: () => number;
+  readonly tasks: TaskRegistry;
+  private readonly ffmpeg: FfmpegRunner;
 
   constructor(private readonly options: ImmServiceOptions) {
     this.actions = options.actions ?? IMM_ACTIONS;
     this.now = options.now ?? Date.now;
+    this.tasks = options.tasks ?? createTaskRegistry({ now: this.now });
+    this.ffmpeg = options.ffmpeg ?? createFfmpegRunner();
   }
 
   has(action: string): boolean {
@@ -71,7 +81,7 @@ export class ImmService {
     }
 
     return action.run(
-      { caller, project, credentialConfig, data: this.options.data, region: this.options.region, requestId: call.requestId, now: this.now },
+      { caller, project, credentialConfig, data: this.options.data, region: this.options.region, requestId: call.requestId, now: this.now, tasks: this.tasks, ffmpeg: this.ffmpeg },
       input,
     );
   }

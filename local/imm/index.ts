@@ -1,8 +1,8 @@
 // The offline IMM (2020-09-30): an HTTP server @alicloud/openapi-core (and the generated IMM SDK) talks to
 // unchanged. Layers: http.ts (RPC, ACS3 signatures via ../acs3, JSON) | ImmService.ts + actions/ (what an
 // operation means, RAM-authorized) | DataAccess.ts (IMM's own identity: the project's service role,
-// assumed through the offline STS, reading OSS over HTTP so the bucket policy decides) | ProjectRegistry.ts
-// (state). Point a client at it with `endpoint: '127.0.0.1:PORT', protocol: 'http'`.
+// assumed through the offline STS, reading and writing OSS over HTTP so the bucket policy decides) |
+// ProjectRegistry.ts and tasks.ts (state; tasks run in a queue, media work through ffmpeg.ts). Point a client at it with `endpoint: '127.0.0.1:PORT', protocol: 'http'`.
 import { createServer, type Server } from 'node:http';
 import type { Ram } from '../ram';
 import { listen, type RunningServer } from '../server';
@@ -11,12 +11,17 @@ import type { Telemetry } from '../telemetry';
 import { DataAccess } from './DataAccess';
 import { createImmHandler } from './http';
 import { ImmService } from './ImmService';
+import { createFfmpegRunner } from './ffmpeg';
 import { createOssReader, type ObjectReader } from './ossReader';
+import { createOssWriter, type ObjectWriter } from './ossWriter';
 import { ProjectRegistry, type Project } from './ProjectRegistry';
+import { createTaskRegistry, type TaskDoneHook, type TaskInfo } from './tasks';
 
 export { IMM_SERVICE_PRINCIPAL, IMM_SESSION_NAME } from './DataAccess';
 export { ImmError } from './errors';
 export type { ObjectReader, ReaderCredentials } from './ossReader';
+export type { ObjectWriter } from './ossWriter';
+export type { TaskDoneHook, TaskInfo, TaskNotification, TaskStatus } from './tasks';
 export type { Project } from './ProjectRegistry';
 export { ImageDecodeError, scoreImage, type ImageQuality } from './score';
 
@@ -29,6 +34,14 @@ export interface ImmEmulatorOptions {
   ossEndpoint: string;
   /** Replaces the ali-oss reader, e.g. in unit tests. */
   readObject?: ObjectReader;
+  /** Replaces the ali-oss writer, e.g. in unit tests. */
+  writeObject?: ObjectWriter;
+  /** Called with the final task when a task created with a Notification finishes (MNS is wired in by the stack). */
+  onTaskDone?: TaskDoneHook;
+  /** How many media tasks run at once (default 2). */
+  taskConcurrency?: number;
+  /** Default: the @ffmpeg-installer/ffmpeg binary. */
+  ffmpegPath?: string;
   now?: () => number;
 }
 
@@ -42,13 +55,26 @@ export interface ImmEmulator {
     delete(accountId: string, name: string): boolean;
     list(accountId?: string): Project[];
   };
+  /** Administration of asynchronous tasks; no authorization. */
+  tasks: {
+    get(accountId: string, projectName: string, taskId: string): TaskInfo | undefined;
+    /** Resolves once every queued task has finished. */
+    idle(): Promise<void>;
+  };
   start(port: number, host?: string): Promise<RunningServer>;
 }
 
 export function createImmEmulator(options: ImmEmulatorOptions): ImmEmulator {
   const registry = new ProjectRegistry(options.region);
-  const data = new DataAccess({ sts: options.sts, reader: options.readObject ?? createOssReader(options.ossEndpoint, options.region), now: options.now });
-  const service = new ImmService({ ram: options.ram, projects: registry, data, region: options.region, now: options.now });
+  const data = new DataAccess({
+    sts: options.sts,
+    reader: options.readObject ?? createOssReader(options.ossEndpoint, options.region),
+    writer: options.writeObject ?? createOssWriter(options.ossEndpoint, options.region),
+    now: options.now,
+  });
+  const tasks = createTaskRegistry({ concurrency: options.taskConcurrency, onTaskDone: options.onTaskDone, now: options.now });
+  const ffmpeg = createFfmpegRunner({ path: options.ffmpegPath });
+  const service = new ImmService({ ram: options.ram, projects: registry, data, region: options.region, now: options.now, tasks, ffmpeg });
   const server = createServer(createImmHandler({ ram: options.ram, service, telemetry: options.telemetry, region: options.region, now: options.now }));
   return {
     server,
@@ -58,6 +84,13 @@ export function createImmEmulator(options: ImmEmulatorOptions): ImmEmulator {
       get: (accountId, name) => registry.get(accountId, name),
       delete: (accountId, name) => registry.delete(accountId, name),
       list: (accountId) => registry.list(accountId),
+    },
+    tasks: {
+      get: (accountId, projectName, taskId) => {
+        const project = registry.get(accountId, projectName);
+        return project && tasks.get(project, taskId);
+      },
+      idle: () => tasks.idle(),
     },
     start: (port, host = '127.0.0.1') => listen(server, port, host),
   };

@@ -4,8 +4,10 @@
 // module each, registered in actions/index.ts.
 import type { Caller } from '../../ram';
 import type { DataAccess } from '../DataAccess';
+import type { FfmpegRunner } from '../ffmpeg';
 import type { CredentialConfig, Params } from '../params';
 import type { Project } from '../ProjectRegistry';
+import type { TaskRegistry } from '../tasks';
 
 export interface ActionContext {
   caller: Caller;
@@ -16,6 +18,9 @@ export interface ActionContext {
   region: string;
   requestId: string;
   now: () => number;
+  /** Asynchronous tasks of every project (CreateMediaConvertTask, GetTask). */
+  tasks: TaskRegistry;
+  ffmpeg: FfmpegRunner;
 }
 
 export interface ImmAction<Input> {
