@@ -212,6 +212,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       redeploy: (envOverrides = {}) => deployFunctions({ ...functionEnv, ...envOverrides }),
       close: async () => {
         await runner.idle();
+        // IMM tasks still running would write to servers about to close.
+        await imm.tasks.idle();
         await closeAll();
       },
       crash: async () => {
