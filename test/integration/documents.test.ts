@@ -1,0 +1,85 @@
+// Document conversion end to end on the local stack: an uploaded PDF gets a `submitted` sidecar and a
+// first-page PNG thumbnail under converted/<key>/; /documents/convert over HTTP; an Office file without
+// LibreOffice fails its task with a clear code.
+import { PDFDocument, StandardFonts } from 'pdf-lib';
+import sharp from 'sharp';
+import { sofficeAvailable } from '../../local/imm/office';
+import { callApi, partnerClient, readSidecar, startTestStack, type TestStack } from '../helpers/stack';
+
+async function samplePdf(): Promise<Buffer> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  for (const text of ['imm-bridge document page one', 'page two']) doc.addPage([595.28, 841.89]).drawText(text, { x: 50, y: 780, size: 24, font });
+  return Buffer.from(await doc.save());
+}
+
+async function waitForTask(stack: TestStack, taskType: string, taskId: string): Promise<Record<string, any>> {
+  for (let i = 0; i < 300; i++) {
+    const response = await callApi(stack.info, 'GET', `/tasks/${taskType}/${taskId}`);
+    if (response.status !== 200) throw new Error(`GET /tasks answered ${response.status}: ${JSON.stringify(response.body)}`);
+    if (response.body.status !== 'Running') return response.body;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the task did not finish in 30 s');
+}
+
+describe('document conversion (local stack)', () => {
+  let stack: TestStack;
+  let pdf: Buffer;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    pdf = await samplePdf();
+  });
+  afterAll(async () => {
+    await stack?.dispose();
+  });
+
+  it('an uploaded PDF gets a first-page PNG thumbnail of plausible size', async () => {
+    // Prepare
+    const partner = partnerClient(stack.info, true);
+    // Act
+    await partner.put('incoming/docs/report.pdf', pdf);
+    await stack.settled();
+    const sidecar = await readSidecar(partner, 'incoming/docs/report.pdf');
+    const task = await waitForTask(stack, 'OfficeConversion', sidecar.taskId);
+    const thumbnail = (await partner.get('converted/incoming/docs/report.pdf/1.png')).content as Buffer;
+    const meta = await sharp(thumbnail).metadata();
+    const listing = await partner.list({ prefix: 'converted/incoming/docs/report.pdf/', 'max-keys': 10 }, {});
+    // Assess
+    expect(sidecar).toMatchObject({ status: 'submitted', taskType: 'OfficeConversion', target: `oss://${stack.info.bucket}/converted/incoming/docs/report.pdf/` });
+    expect(task.status).toBe('Succeeded');
+    expect(meta.format).toBe('png');
+    expect(Math.abs((meta.width ?? 0) - 794)).toBeLessThanOrEqual(2);
+    expect(Math.abs((meta.height ?? 0) - 1123)).toBeLessThanOrEqual(2);
+    // Only the first page: a thumbnail, not the whole document.
+    expect(listing.objects.map((o) => o.name)).toEqual(['converted/incoming/docs/report.pdf/1.png']);
+  });
+
+  it('POST /documents/convert to txt extracts the text of every page', async () => {
+    // Prepare
+    await partnerClient(stack.info).put('incoming/docs/text.pdf', pdf);
+    // Act
+    const submitted = await callApi(stack.info, 'POST', '/documents/convert', { uri: `oss://${stack.info.bucket}/incoming/docs/text.pdf`, targetType: 'txt' });
+    const task = await waitForTask(stack, 'OfficeConversion', submitted.body.taskId);
+    const text = ((await partnerClient(stack.info).get('converted/incoming/docs/text.pdf/output.txt')).content as Buffer).toString('utf8');
+    // Assess
+    expect(submitted.status).toBe(202);
+    expect(task.status).toBe('Succeeded');
+    expect(text).toContain('imm-bridge document page one');
+    expect(text).toContain('page two');
+  });
+
+  it('an Office file fails its task with UnsupportedInLocalStack when LibreOffice is absent', async () => {
+    // Prepare
+    const available = await sofficeAvailable();
+    await partnerClient(stack.info).put('incoming/docs/memo.docx', Buffer.from('PK\u0003\u0004 not really a docx'));
+    // Act
+    const submitted = await callApi(stack.info, 'POST', '/documents/convert', { uri: `oss://${stack.info.bucket}/incoming/docs/memo.docx`, targetType: 'pdf' });
+    const task = await waitForTask(stack, 'OfficeConversion', submitted.body.taskId);
+    // Assess
+    expect(task.status).toBe('Failed');
+    if (available) expect(task.code).toBe('InvalidFile');
+    else expect(task).toMatchObject({ code: 'UnsupportedInLocalStack', message: expect.stringContaining('soffice') });
+  });
+});
