@@ -15,23 +15,27 @@ export interface ReaderCredentials {
  */
 export type ObjectReader = (bucket: string, key: string, credentials: ReaderCredentials) => Promise<Buffer>;
 
-/** The default reader, for an OSS endpoint such as `http://localhost:9100` (path-style, `sldEnable`). */
+/** An ali-oss client for a local, path-style OSS endpoint such as `http://localhost:9100`, as IMM's session. */
+export function immOssClient(ossEndpoint: string, region: string, bucket: string, credentials: ReaderCredentials, timeoutMs: number): OSS {
+  return new OSS({
+    endpoint: ossEndpoint,
+    sldEnable: true,
+    bucket,
+    region: `oss-${region}`,
+    accessKeyId: credentials.accessKeyId,
+    accessKeySecret: credentials.accessKeySecret,
+    stsToken: credentials.securityToken,
+    timeout: timeoutMs,
+    // DataAccess renews the session itself; a non-zero interval without a refresh function keeps ali-oss
+    // from warning that it cannot refresh the token.
+    refreshSTSTokenInterval: 60 * 60 * 1000,
+  } as OSS.Options);
+}
+
+/** The default reader. */
 export function createOssReader(ossEndpoint: string, region: string, timeoutMs = 60_000): ObjectReader {
   return async (bucket, key, credentials) => {
-    const client = new OSS({
-      endpoint: ossEndpoint,
-      sldEnable: true,
-      bucket,
-      region: `oss-${region}`,
-      accessKeyId: credentials.accessKeyId,
-      accessKeySecret: credentials.accessKeySecret,
-      stsToken: credentials.securityToken,
-      timeout: timeoutMs,
-      // DataAccess renews the session itself; a non-zero interval without a refresh function keeps ali-oss
-      // from warning that it cannot refresh the token.
-      refreshSTSTokenInterval: 60 * 60 * 1000,
-    } as OSS.Options);
-    const result = await client.get(key);
+    const result = await immOssClient(ossEndpoint, region, bucket, credentials, timeoutMs).get(key);
     return Buffer.isBuffer(result.content) ? result.content : Buffer.from(result.content as Uint8Array);
   };
 }

@@ -1,7 +1,6 @@
 // How IMM stores a result: PutObject over HTTP through the real ali-oss client, signed with IMM's temporary
 // credentials, so the OSS emulator authorizes the write (bucket policy included) like any request.
-import OSS from 'ali-oss';
-import type { ReaderCredentials } from './ossReader';
+import { immOssClient, type ReaderCredentials } from './ossReader';
 
 /**
  * Writes a whole object from a local file. A failure should carry OSS's error `code` (`AccessDenied`,
@@ -12,18 +11,6 @@ export type ObjectWriter = (bucket: string, key: string, file: string, credentia
 /** The default writer, for an OSS endpoint such as `http://localhost:9100` (path-style, `sldEnable`). */
 export function createOssWriter(ossEndpoint: string, region: string, timeoutMs = 120_000): ObjectWriter {
   return async (bucket, key, file, credentials, contentType) => {
-    const client = new OSS({
-      endpoint: ossEndpoint,
-      sldEnable: true,
-      bucket,
-      region: `oss-${region}`,
-      accessKeyId: credentials.accessKeyId,
-      accessKeySecret: credentials.accessKeySecret,
-      stsToken: credentials.securityToken,
-      timeout: timeoutMs,
-      // See ossReader.ts: DataAccess renews the session itself.
-      refreshSTSTokenInterval: 60 * 60 * 1000,
-    } as OSS.Options);
-    await client.put(key, file, contentType ? { mime: contentType } : undefined);
+    await immOssClient(ossEndpoint, region, bucket, credentials, timeoutMs).put(key, file, contentType ? { mime: contentType } : undefined);
   };
 }
