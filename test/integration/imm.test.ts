@@ -5,9 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import OSS from 'ali-oss';
-import OpenApi, { $OpenApiUtil, OpenApiUtil } from '@alicloud/openapi-core';
+import { $OpenApiUtil } from '@alicloud/openapi-core';
 import Sts, { AssumeRoleRequest } from '@alicloud/sts20150401';
-import { RuntimeOptions } from '@darabonba/typescript';
 import { createImmEmulator, scoreImage, type ImmEmulator, type ObjectReader } from '../../local/imm';
 import { createOssEmulator, type OssEmulator } from '../../local/oss';
 import { Ram, type AccessKey } from '../../local/ram';
@@ -15,6 +14,7 @@ import type { RunningServer } from '../../local/server';
 import { createStsEmulator, type StsEmulator } from '../../local/sts';
 import { Telemetry } from '../../local/telemetry';
 import { blurred, sceneJpeg } from '../helpers/images';
+import { callImmRpc, rejection, type SdkCredentials as Credentials } from '../helpers/sdk';
 
 const DATA = '1000000000000001';
 const MEDIA = '2000000000000002';
@@ -34,18 +34,6 @@ const BUCKET_POLICY = {
   Version: '1',
   Statement: [{ Effect: 'Allow', Principal: [IMM_PRINCIPAL], Action: ['oss:GetObject'], Resource: [`acs:oss:*:${DATA}:${BUCKET}/incoming/*`] }],
 };
-
-interface Credentials {
-  accessKeyId: string;
-  accessKeySecret: string;
-  securityToken?: string;
-}
-
-interface SdkError {
-  code?: string;
-  statusCode?: number;
-  data?: { Code?: string; Message?: string; RequestId?: string; HostId?: string };
-}
 
 /** One RAM, STS and IMM per test; `reader` replaces OSS unless a test starts the OSS emulator. */
 async function startClouds(options: { reader?: ObjectReader; ossEndpoint?: string; telemetry?: Telemetry; ram?: Ram } = {}) {
@@ -74,20 +62,10 @@ async function assumeOperator(stsPort: number, fn: AccessKey): Promise<Credentia
 }
 
 /** Step 4: DetectImageScore exactly as the generated IMM SDK sends it (reference §1). */
-async function detectImageScore(immPort: number, credentials: Credentials, query: Record<string, string>): Promise<{ statusCode?: number; body: Record<string, unknown> }> {
-  const client = new OpenApi(new $OpenApiUtil.Config({ ...credentials, regionId: REGION, endpoint: `127.0.0.1:${immPort}`, protocol: 'http' }));
-  const params = new $OpenApiUtil.Params({ action: 'DetectImageScore', version: '2020-09-30', protocol: 'HTTPS', pathname: '/', method: 'POST', authType: 'AK', style: 'RPC', reqBodyType: 'formData', bodyType: 'json' });
-  return (await client.callApi(params, new $OpenApiUtil.OpenApiRequest({ query: OpenApiUtil.query(query) }), new RuntimeOptions({}))) as { statusCode?: number; body: Record<string, unknown> };
+function detectImageScore(immPort: number, credentials: Credentials, query: Record<string, string>) {
+  return callImmRpc(immPort, credentials, 'DetectImageScore', query, REGION);
 }
 
-const rejection = async (promise: Promise<unknown>): Promise<SdkError> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error as SdkError;
-  }
-  throw new Error('the call succeeded');
-};
 
 describe('imm emulator with @alicloud/openapi-core', () => {
   let image: Buffer;

@@ -8,15 +8,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import OSS from 'ali-oss';
-import OpenApi, { $OpenApiUtil, OpenApiUtil } from '@alicloud/openapi-core';
+import { $OpenApiUtil } from '@alicloud/openapi-core';
 import Sts, { AssumeRoleRequest } from '@alicloud/sts20150401';
-import { RuntimeOptions } from '@darabonba/typescript';
 import { createImmEmulator, type ImmEmulator, type TaskInfo, type TaskNotification } from '../../local/imm';
 import { createOssEmulator, type OssEmulator } from '../../local/oss';
 import { Ram, type AccessKey } from '../../local/ram';
 import type { RunningServer } from '../../local/server';
 import { createStsEmulator } from '../../local/sts';
 import { Telemetry } from '../../local/telemetry';
+import { callImmRpc, rejection, type SdkCredentials as Credentials } from '../helpers/sdk';
 
 const run = promisify(execFile);
 const FFMPEG = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
@@ -39,18 +39,6 @@ const WRITE_GRANT = { Effect: 'Allow', Principal: [IMM_PRINCIPAL], Action: ['oss
 
 const TARGET = { URI: `oss://${BUCKET}/converted/x.mp4`, Container: 'mp4', Video: { TranscodeVideo: { Codec: 'h264', Resolution: '160x120', CRF: 28 } }, Audio: { TranscodeAudio: { Codec: 'aac', Bitrate: 64000 } } };
 
-interface Credentials {
-  accessKeyId: string;
-  accessKeySecret: string;
-  securityToken?: string;
-}
-
-interface SdkError {
-  code?: string;
-  statusCode?: number;
-  data?: { Code?: string; Message?: string };
-}
-
 interface Probe {
   streams: { codec_type: string; codec_name: string; width?: number; height?: number }[];
   format: { duration: string };
@@ -58,20 +46,9 @@ interface Probe {
 
 /** An IMM RPC call exactly as the generated SDK sends it (reference §1.2). */
 async function callImm(port: number, credentials: Credentials, action: string, query: Record<string, string>): Promise<Record<string, unknown>> {
-  const client = new OpenApi(new $OpenApiUtil.Config({ ...credentials, regionId: REGION, endpoint: `127.0.0.1:${port}`, protocol: 'http' }));
-  const params = new $OpenApiUtil.Params({ action, version: '2020-09-30', protocol: 'HTTPS', pathname: '/', method: 'POST', authType: 'AK', style: 'RPC', reqBodyType: 'formData', bodyType: 'json' });
-  const response = (await client.callApi(params, new $OpenApiUtil.OpenApiRequest({ query: OpenApiUtil.query(query) }), new RuntimeOptions({}))) as { body: Record<string, unknown> };
-  return response.body;
+  return (await callImmRpc(port, credentials, action, query, REGION)).body;
 }
 
-const rejection = async (promise: Promise<unknown>): Promise<SdkError> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error as SdkError;
-  }
-  throw new Error('the call succeeded');
-};
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

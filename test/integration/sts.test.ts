@@ -12,6 +12,7 @@ import { Ram, type AccessKey } from '../../local/ram';
 import type { RunningServer } from '../../local/server';
 import { createStsEmulator, NO_PERMISSION_PREFIX, StsError, type StsEmulator } from '../../local/sts';
 import { Telemetry } from '../../local/telemetry';
+import { rejection } from '../helpers/sdk';
 
 const DATA = '1000000000000001';
 const MEDIA = '2000000000000002';
@@ -33,12 +34,6 @@ const trustAccount = (uid: string, externalId?: string) => ({
     },
   ],
 });
-
-interface SdkError {
-  code?: string;
-  statusCode?: number;
-  data?: { Code?: string; Message?: string; RequestId?: string; HostId?: string; Recommend?: string };
-}
 
 describe('sts emulator with @alicloud/sts20150401', () => {
   let telemetry: Telemetry;
@@ -63,16 +58,6 @@ describe('sts emulator with @alicloud/sts20150401', () => {
 
   const assume = (key: AccessKey, fields: Partial<AssumeRoleRequest> = {}) =>
     client(key).assumeRole(new AssumeRoleRequest({ roleArn: OPERATOR_ARN, roleSessionName: 'fn-session', durationSeconds: 900, externalId: EXTERNAL_ID, ...fields }));
-
-  /** The SDK's rejection, for asserting on code, status and the body's Message. */
-  const rejection = async (promise: Promise<unknown>): Promise<SdkError> => {
-    try {
-      await promise;
-    } catch (error) {
-      return error as SdkError;
-    }
-    throw new Error('the call succeeded');
-  };
 
   beforeEach(async () => {
     telemetry = new Telemetry();
