@@ -8,6 +8,7 @@ import { createOssEmulator, type OssEmulator, type OssEventRecord } from '../../
 import { Ram, type AccessKey } from '../../local/ram';
 import type { RunningServer } from '../../local/server';
 import { Telemetry } from '../../local/telemetry';
+import { localOssClient } from '../helpers/oss';
 
 const DATA = '1000000000000001';
 const BUCKET = 'test-bucket-2024';
@@ -30,17 +31,7 @@ describe.each([
   let events: OssEventRecord[];
   let client: OSS;
 
-  const newClient = (options: Record<string, unknown> = {}): OSS =>
-    new OSS({
-      endpoint: `http://localhost:${server.port}`,
-      sldEnable: true,
-      bucket: BUCKET,
-      accessKeyId: admin.accessKeyId,
-      accessKeySecret: admin.accessKeySecret,
-      authorizationV4,
-      region: 'oss-cn-hangzhou',
-      ...options,
-    } as OSS.Options);
+  const newClient = (options: Record<string, unknown> = {}): OSS => localOssClient(server.port, BUCKET, admin, { authorizationV4, ...options });
 
   /** Events are delivered with setImmediate after the write; this waits for them without sleeping. */
   const waitForEvents = async (count: number): Promise<OssEventRecord[]> => {

@@ -9,6 +9,7 @@ import { createOssEmulator, type OssEmulator } from '../../local/oss';
 import { Ram, type AccessKey } from '../../local/ram';
 import type { RunningServer } from '../../local/server';
 import { Telemetry } from '../../local/telemetry';
+import { localOssClient, ossErrorOf } from '../helpers/oss';
 
 const DATA = '1000000000000001';
 const MEDIA = '2000000000000002';
@@ -28,23 +29,11 @@ describe('oss emulator acls', () => {
     server = await oss.start(0);
   };
 
-  const clientFor = (key: AccessKey): OSS =>
-    new OSS({
-      endpoint: `http://localhost:${server.port}`,
-      sldEnable: true,
-      bucket: BUCKET,
-      accessKeyId: key.accessKeyId,
-      accessKeySecret: key.accessKeySecret,
-      region: 'oss-cn-hangzhou',
-    } as OSS.Options);
+  const clientFor = (key: AccessKey): OSS => localOssClient(server.port, BUCKET, key);
 
   const url = (key: string) => `http://localhost:${server.port}/${BUCKET}/${key}`;
 
-  const errorOf = async (response: Response) => {
-    const text = await response.text();
-    const field = (name: string) => new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(text)?.[1];
-    return { status: response.status, code: field('Code'), message: field('Message') };
-  };
+  const errorOf = ossErrorOf;
 
   beforeEach(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'oss-acl-'));

@@ -8,6 +8,7 @@ import { createOssEmulator, type OssEmulator } from '../../local/oss';
 import { Ram, type AccessKey, type Role } from '../../local/ram';
 import type { RunningServer } from '../../local/server';
 import { Telemetry } from '../../local/telemetry';
+import { localOssClient, ossErrorOf } from '../helpers/oss';
 
 const DATA = '1000000000000001';
 const MEDIA = '2000000000000002';
@@ -40,30 +41,14 @@ describe('oss emulator authentication and authorization', () => {
   };
 
   const clientFor = (key: Credentials, authorizationV4 = false, options: Record<string, unknown> = {}): OSS =>
-    new OSS({
-      endpoint: `http://localhost:${server.port}`,
-      sldEnable: true,
-      bucket: BUCKET,
-      accessKeyId: key.accessKeyId,
-      accessKeySecret: key.accessKeySecret,
-      stsToken: key.securityToken,
-      // Silences ali-oss's advice to refresh STS tokens; these tests control expiry themselves.
-      refreshSTSTokenInterval: 3_600_000,
-      authorizationV4,
-      region: 'oss-cn-hangzhou',
-      ...options,
-    } as OSS.Options);
+    localOssClient(server.port, BUCKET, key, { authorizationV4, ...options });
 
   const base = () => `http://localhost:${server.port}`;
 
   /** ali-oss signatureUrlV4 signs for `options.bucket` and the given key. */
   const signV4 = (client: OSS, key: string, expires = 300) => client.signatureUrlV4('GET', expires, undefined, key);
 
-  const errorOf = async (response: Response) => {
-    const text = await response.text();
-    const field = (name: string) => new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(text)?.[1];
-    return { status: response.status, code: field('Code'), message: field('Message'), text };
-  };
+  const errorOf = ossErrorOf;
 
   beforeEach(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'oss-auth-'));

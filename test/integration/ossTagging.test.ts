@@ -9,6 +9,7 @@ import { createOssEmulator, type OssEmulator } from '../../local/oss';
 import { Ram, type AccessKey } from '../../local/ram';
 import type { RunningServer } from '../../local/server';
 import { Telemetry } from '../../local/telemetry';
+import { localOssClient } from '../helpers/oss';
 
 const DATA = '1000000000000001';
 const BUCKET = 'tagged-bucket-2024';
@@ -49,15 +50,7 @@ describe('oss emulator tagging', () => {
     server = await oss.start(0);
   };
 
-  const clientFor = (key: AccessKey): OSS & TaggingApi =>
-    new OSS({
-      endpoint: `http://localhost:${server.port}`,
-      sldEnable: true,
-      bucket: BUCKET,
-      accessKeyId: key.accessKeyId,
-      accessKeySecret: key.accessKeySecret,
-      region: 'oss-cn-hangzhou',
-    } as OSS.Options) as OSS & TaggingApi;
+  const clientFor = (key: AccessKey): OSS & TaggingApi => localOssClient(server.port, BUCKET, key) as OSS & TaggingApi;
 
   beforeEach(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'oss-tagging-'));
