@@ -93,3 +93,14 @@ export async function setFaults(info: StackInfo, rules: unknown[]): Promise<void
   const response = await fetch(`${info.endpoints.admin}/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules }) });
   if (response.status !== 200) throw new Error(`PUT /faults answered ${response.status}: ${await response.text()}`);
 }
+
+/** Polls `GET /tasks/{taskType}/{taskId}` over the api until the task is no longer Running, within `timeoutMs`. */
+export async function waitForTask(info: StackInfo, taskType: string, taskId: string, timeoutMs: number): Promise<Record<string, any>> {
+  for (let i = 0; i < timeoutMs / 100; i++) {
+    const response = await callApi(info, 'GET', `/tasks/${taskType}/${taskId}`);
+    if (response.status !== 200) throw new Error(`GET /tasks answered ${response.status}: ${JSON.stringify(response.body)}`);
+    if (response.body.status !== 'Running') return response.body;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the task did not finish in ${timeoutMs / 1000} s`);
+}

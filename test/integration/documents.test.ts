@@ -4,23 +4,13 @@
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import sharp from 'sharp';
 import { sofficeAvailable } from '../../local/imm/office';
-import { callApi, partnerClient, readSidecar, startTestStack, type TestStack } from '../helpers/stack';
+import { callApi, partnerClient, readSidecar, startTestStack, waitForTask, type TestStack } from '../helpers/stack';
 
 async function samplePdf(): Promise<Buffer> {
   const doc = await PDFDocument.create();
   const font = await doc.embedFont(StandardFonts.Helvetica);
   for (const text of ['imm-bridge document page one', 'page two']) doc.addPage([595.28, 841.89]).drawText(text, { x: 50, y: 780, size: 24, font });
   return Buffer.from(await doc.save());
-}
-
-async function waitForTask(stack: TestStack, taskType: string, taskId: string): Promise<Record<string, any>> {
-  for (let i = 0; i < 300; i++) {
-    const response = await callApi(stack.info, 'GET', `/tasks/${taskType}/${taskId}`);
-    if (response.status !== 200) throw new Error(`GET /tasks answered ${response.status}: ${JSON.stringify(response.body)}`);
-    if (response.body.status !== 'Running') return response.body;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the task did not finish in 30 s');
 }
 
 describe('document conversion (local stack)', () => {
@@ -42,7 +32,7 @@ describe('document conversion (local stack)', () => {
     await partner.put('incoming/docs/report.pdf', pdf);
     await stack.settled();
     const sidecar = await readSidecar(partner, 'incoming/docs/report.pdf');
-    const task = await waitForTask(stack, 'OfficeConversion', sidecar.taskId);
+    const task = await waitForTask(stack.info, 'OfficeConversion', sidecar.taskId, 30000);
     const thumbnail = (await partner.get('converted/incoming/docs/report.pdf/1.png')).content as Buffer;
     const meta = await sharp(thumbnail).metadata();
     const listing = await partner.list({ prefix: 'converted/incoming/docs/report.pdf/', 'max-keys': 10 }, {});
@@ -61,7 +51,7 @@ describe('document conversion (local stack)', () => {
     await partnerClient(stack.info).put('incoming/docs/text.pdf', pdf);
     // Act
     const submitted = await callApi(stack.info, 'POST', '/documents/convert', { uri: `oss://${stack.info.bucket}/incoming/docs/text.pdf`, targetType: 'txt' });
-    const task = await waitForTask(stack, 'OfficeConversion', submitted.body.taskId);
+    const task = await waitForTask(stack.info, 'OfficeConversion', submitted.body.taskId, 30000);
     const text = ((await partnerClient(stack.info).get('converted/incoming/docs/text.pdf/output.txt')).content as Buffer).toString('utf8');
     // Assess
     expect(submitted.status).toBe(202);
@@ -76,7 +66,7 @@ describe('document conversion (local stack)', () => {
     await partnerClient(stack.info).put('incoming/docs/memo.docx', Buffer.from('PK\u0003\u0004 not really a docx'));
     // Act
     const submitted = await callApi(stack.info, 'POST', '/documents/convert', { uri: `oss://${stack.info.bucket}/incoming/docs/memo.docx`, targetType: 'pdf' });
-    const task = await waitForTask(stack, 'OfficeConversion', submitted.body.taskId);
+    const task = await waitForTask(stack.info, 'OfficeConversion', submitted.body.taskId, 30000);
     // Assess
     expect(task.status).toBe('Failed');
     if (available) expect(task.code).toBe('InvalidFile');

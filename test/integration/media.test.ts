@@ -6,21 +6,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { callApi, partnerClient, readSidecar, startTestStack, type TestStack } from '../helpers/stack';
+import { callApi, partnerClient, readSidecar, startTestStack, waitForTask, type TestStack } from '../helpers/stack';
 
 const run = promisify(execFile);
 const FFMPEG = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
 const FFPROBE = (require('@ffprobe-installer/ffprobe') as { path: string }).path;
-
-async function waitForTask(stack: TestStack, taskType: string, taskId: string): Promise<Record<string, any>> {
-  for (let i = 0; i < 200; i++) {
-    const response = await callApi(stack.info, 'GET', `/tasks/${taskType}/${taskId}`);
-    if (response.status !== 200) throw new Error(`GET /tasks answered ${response.status}: ${JSON.stringify(response.body)}`);
-    if (response.body.status !== 'Running') return response.body;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the task did not finish in 20 s');
-}
 
 describe('media conversion (local stack)', () => {
   let stack: TestStack;
@@ -46,7 +36,7 @@ describe('media conversion (local stack)', () => {
     await partner.put('incoming/videos/clip.mov', sample);
     await stack.settled();
     const sidecar = await readSidecar(partner, 'incoming/videos/clip.mov');
-    const task = await waitForTask(stack, 'MediaConvert', sidecar.taskId);
+    const task = await waitForTask(stack.info, 'MediaConvert', sidecar.taskId, 20000);
     const output = await partner.get('converted/incoming/videos/clip.mov.mp4');
     const probeFile = path.join(dir, 'out.mp4');
     writeFileSync(probeFile, output.content as Buffer);
@@ -65,7 +55,7 @@ describe('media conversion (local stack)', () => {
     await partnerClient(stack.info).put('incoming/api/clip.mp4', sample);
     // Act
     const submitted = await callApi(stack.info, 'POST', '/media/convert', { uri: `oss://${stack.info.bucket}/incoming/api/clip.mp4`, container: 'mp3' });
-    const task = await waitForTask(stack, 'MediaConvert', submitted.body.taskId);
+    const task = await waitForTask(stack.info, 'MediaConvert', submitted.body.taskId, 20000);
     const unknown = await callApi(stack.info, 'GET', '/tasks/MediaConvert/MediaConvert-does-not-exist');
     const wrongType = await callApi(stack.info, 'GET', '/tasks/Transcode/x');
     // Assess
