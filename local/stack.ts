@@ -5,7 +5,7 @@ import path from 'node:path';
 import { generatePolicies, IMM_OPERATIONS, type DeployConfig } from '../shared/policy/generate';
 import { startAdmin } from './admin';
 import { FcRunner, type Handler } from './fc';
-import { createImmEmulator } from './imm';
+import { createImmEmulator, type WebofficeTokenLifetimes } from './imm';
 import { createOssEmulator } from './oss';
 import { Ram } from './ram';
 import type { RunningServer } from './server';
@@ -41,6 +41,8 @@ export interface StackOptions {
   functionTimeoutSeconds?: number;
   /** Overrides of the functions' environment, e.g. a wrong IMM_ROLE_EXTERNAL_ID in a test. */
   functionEnv?: Record<string, string>;
+  /** WebOffice preview token lifetimes of the local IMM (default 30 minutes and 1 day, as in the cloud). */
+  weboffice?: WebofficeTokenLifetimes;
 }
 
 export interface Stack {
@@ -130,7 +132,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const stsServer = await sts.start(portFor(1), host);
     servers.push(stsServer);
 
-    const imm = createImmEmulator({ ram, telemetry, region: deploy.region, sts: sts.service, ossEndpoint });
+    const imm = createImmEmulator({ ram, telemetry, region: deploy.region, sts: sts.service, ossEndpoint, weboffice: options.weboffice });
     imm.projects.create(deploy.mediaAccountId, deploy.immProject);
     const immServer = await imm.start(portFor(2), host);
     servers.push(immServer);

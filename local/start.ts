@@ -14,7 +14,11 @@ async function main(): Promise<void> {
   // LOCAL_DIR moves state and stack.json elsewhere (tests run a second stack beside a developer's).
   const localDir = process.env.LOCAL_DIR ? path.resolve(process.env.LOCAL_DIR) : path.join(root, '.local');
   mkdirSync(path.join(localDir, 'data'), { recursive: true });
-  const stack = await startStack({ port, dataDir: path.join(localDir, 'data'), logLevel: process.env.LOG_LEVEL ?? 'info' });
+  const weboffice = {
+    accessTokenTtlSeconds: positiveSeconds('LOCAL_WEBOFFICE_ACCESS_TTL_SECONDS'),
+    refreshTokenTtlSeconds: positiveSeconds('LOCAL_WEBOFFICE_REFRESH_TTL_SECONDS'),
+  };
+  const stack = await startStack({ port, dataDir: path.join(localDir, 'data'), logLevel: process.env.LOG_LEVEL ?? 'info', weboffice });
   const stackFile = path.join(localDir, 'stack.json');
   writeFileSync(stackFile, `${JSON.stringify(stack.info, null, 2)}\n`);
 
@@ -51,6 +55,18 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** An optional whole number of seconds from the environment; a bad value stops the start with a clear message. */
+function positiveSeconds(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 7 * 86400) {
+    console.error(`${name} must be a whole number of seconds in [1, 604800], got \`${raw}\``);
+    process.exit(2);
+  }
+  return value;
 }
 
 main().catch((error: unknown) => {

@@ -42,7 +42,14 @@ export interface ImmEmulatorOptions {
   taskConcurrency?: number;
   /** Default: the @ffmpeg-installer/ffmpeg binary. */
   ffmpegPath?: string;
+  /** WebOffice token lifetimes; IMM's are 30 minutes (access) and 1 day (refresh). */
+  weboffice?: WebofficeTokenLifetimes;
   now?: () => number;
+}
+
+export interface WebofficeTokenLifetimes {
+  accessTokenTtlSeconds?: number;
+  refreshTokenTtlSeconds?: number;
 }
 
 export interface ImmEmulator {
