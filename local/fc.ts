@@ -1,6 +1,6 @@
 // The offline Function Compute: runs handlers the way FC 3.0 does — Buffer events, a context whose
-// credentials are the function role's temporary keys — delivers OSS events asynchronously with FC's
-// default of 3 retries, and serves HTTP triggers as v1 events.
+// credentials are the function role's temporary keys — delivers OSS and MNS topic events asynchronously
+// with FC's default of 3 retries, and serves HTTP triggers as v1 events.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -58,12 +58,16 @@ export interface FcRunnerOptions {
 interface QueuedEvent {
   id: string;
   functionName: string;
-  record: FcOssEventRecord;
+  /** The event exactly as the handler receives it (UTF-8 JSON). */
+  payload: string;
+  /** What the event is about, for the delivery log: an object key, a topic message id. */
+  label: string;
   attempts: number;
 }
 
 export interface DeliveryRecord {
   functionName: string;
+  /** The object key of an OSS event, or `<topic>/<message id>` of a topic message. */
   key: string;
   attempts: number;
   ok: boolean;
@@ -102,9 +106,15 @@ export class FcRunner {
     for (const trigger of this.triggers) {
       if (!matchesTrigger(trigger, record)) continue;
       for (let copy = 0; copy < (this.options.deliveryCopies ?? 1); copy++) {
-        this.enqueue({ id: randomUUID(), functionName: trigger.functionName, record, attempts: 0 });
+        this.deliverAsync(trigger.functionName, JSON.stringify({ events: [record] }), record.oss.object.key);
       }
     }
+  }
+
+  /** Accepts one asynchronous invocation (any trigger): queued durably, delivered with FC's retries. */
+  deliverAsync(functionName: string, payload: string, label: string): void {
+    if (!this.functions.has(functionName)) throw new Error(`no function \`${functionName}\``);
+    this.enqueue({ id: randomUUID(), functionName, payload, label, attempts: 0 });
   }
 
   /** Delivers the events a previous run accepted but did not finish (call after deploying the functions). */
@@ -112,8 +122,8 @@ export class FcRunner {
     if (!this.options.queueDir) return 0;
     const files = readdirSync(this.options.queueDir).filter((f) => f.endsWith('.json'));
     for (const file of files) {
-      const queued = JSON.parse(readFileSync(path.join(this.options.queueDir, file), 'utf8')) as QueuedEvent;
-      this.startDelivery(queued);
+      const queued = JSON.parse(readFileSync(path.join(this.options.queueDir, file), 'utf8')) as QueuedEvent | LegacyQueuedEvent;
+      this.startDelivery('payload' in queued ? queued : fromLegacy(queued));
     }
     return files.length;
   }
@@ -145,7 +155,12 @@ export class FcRunner {
     else rmSync(file, { force: true });
   }
 
-  /** Resolves when every OSS event delivered so far (retries included) has finished, so tests never sleep. */
+  /** True while any async delivery (retries included) is unfinished. */
+  get busy(): boolean {
+    return this.pending.size > 0;
+  }
+
+  /** Resolves when every async event delivered so far (retries included) has finished, so tests never sleep. */
   async idle(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
@@ -201,8 +216,8 @@ export class FcRunner {
   }
 
   private async deliverWithRetries(queued: QueuedEvent): Promise<void> {
-    const event = Buffer.from(JSON.stringify({ events: [queued.record] }));
-    const log: DeliveryRecord = { functionName: queued.functionName, key: queued.record.oss.object.key, attempts: queued.attempts, ok: false };
+    const event = Buffer.from(queued.payload);
+    const log: DeliveryRecord = { functionName: queued.functionName, key: queued.label, attempts: queued.attempts, ok: false };
     this.deliveries.push(log);
     while (queued.attempts <= this.retryDelaysMs.length) {
       if (queued.attempts > 0) await sleep(this.retryDelaysMs[queued.attempts - 1]);
@@ -237,6 +252,18 @@ export class FcRunner {
     fresh.catch(() => this.keys.delete(spec.name));
     return fresh;
   }
+}
+
+/** Queue files written before the queue carried any trigger's payload held one OSS record. */
+interface LegacyQueuedEvent {
+  id: string;
+  functionName: string;
+  record: FcOssEventRecord;
+  attempts: number;
+}
+
+function fromLegacy(queued: LegacyQueuedEvent): QueuedEvent {
+  return { id: queued.id, functionName: queued.functionName, payload: JSON.stringify({ events: [queued.record] }), label: queued.record.oss.object.key, attempts: queued.attempts };
 }
 
 export function matchesTrigger(trigger: OssTrigger, record: FcOssEventRecord): boolean {

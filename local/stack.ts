@@ -1,11 +1,13 @@
-// Composes the offline cloud: RAM, OSS, STS, IMM, the two functions and the admin endpoint, seeded
-// with the DESIGN §1 scenario from the policies that `policy generate` writes.
-import { createHash, randomBytes } from 'node:crypto';
+// Composes the offline cloud: RAM, OSS, STS, IMM, MNS topics, the three functions and the admin endpoint,
+// seeded with the DESIGN §1 scenario from the policies that `policy generate` writes.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { generatePolicies, IMM_OPERATIONS, type DeployConfig } from '../shared/policy/generate';
 import { startAdmin } from './admin';
 import { FcRunner, type Handler } from './fc';
 import { createImmEmulator, type WebofficeTokenLifetimes } from './imm';
+import { taskMessage } from './imm/notification';
+import { MnsTopics } from './mns';
 import { createOssEmulator } from './oss';
 import { Ram } from './ram';
 import type { RunningServer } from './server';
@@ -56,9 +58,15 @@ export interface Stack {
   functionEnv: Record<string, string>;
   /** Resolves once every OSS event emitted so far has been delivered (retries included): tests never sleep. */
   settled(): Promise<void>;
+  /**
+   * Resolves once nothing is left in flight: OSS deliveries, the IMM tasks they started, and the task
+   * notifications on-task-done handles (so an upload's sidecar is final).
+   */
+  quiescent(): Promise<void>;
+  topics: MnsTopics;
   /** Stops at once without waiting for deliveries, as a crash would; queued events stay on disk. */
   crash(): Promise<void>;
-  /** Replaces both functions with fresh containers (a cold start), optionally with other env values. */
+  /** Replaces every function with a fresh container (a cold start), optionally with other env values. */
   redeploy(envOverrides?: Record<string, string>): void;
   close(): Promise<void>;
 }
@@ -74,6 +82,8 @@ export const DEMO = {
   inputPrefix: 'incoming/',
   resultsPrefix: 'results/',
   outputPrefix: 'converted/',
+  /** The media account's MNS topic IMM publishes task results to; on-task-done's trigger subscribes to it. */
+  notifyTopic: 'imm-bridge-task-done',
 } as const;
 
 const ADMIN_POLICY = { Version: '1', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
@@ -132,7 +142,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const stsServer = await sts.start(portFor(1), host);
     servers.push(stsServer);
 
-    const imm = createImmEmulator({ ram, telemetry, region: deploy.region, sts: sts.service, ossEndpoint, weboffice: options.weboffice });
+    const topics = new MnsTopics({ telemetry, deliver: (fn, payload, label) => runnerRef.current?.deliverAsync(fn, payload, label) });
+    topics.createTopic(deploy.mediaAccountId, DEMO.notifyTopic);
+    const imm = createImmEmulator({
+      ram,
+      telemetry,
+      region: deploy.region,
+      sts: sts.service,
+      ossEndpoint,
+      weboffice: options.weboffice,
+      // IMM publishes a finished task's result to the topic its Notification names, in the project owner's account.
+      onTaskDone: (notification, task, project) => {
+        if (!notification.MNS) return;
+        const message = taskMessage(task, project, deploy.region, Date.now(), randomUUID().toUpperCase());
+        topics.publish(project.accountId, notification.MNS.TopicName, JSON.stringify(message));
+      },
+    });
     imm.projects.create(deploy.mediaAccountId, deploy.immProject);
     const immServer = await imm.start(portFor(2), host);
     servers.push(immServer);
@@ -162,17 +187,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       STS_ENDPOINT: `http://${host}:${stsServer.port}`,
       IMM_ENDPOINT: `http://${host}:${immServer.port}`,
       OSS_ENDPOINT: ossEndpoint,
+      IMM_NOTIFY_TOPIC: DEMO.notifyTopic,
       LOG_LEVEL: options.logLevel ?? 'info',
       ...options.functionEnv,
     };
     const deployFunctions = (env: Record<string, string>) => {
-      for (const name of ['on-upload', 'api']) {
+      for (const name of ['on-upload', 'api', 'on-task-done']) {
         const handler = loadFunction(name).createHandler({ env, logDestination: options.logDestination });
         runner.deploy({ name, roleArn: functionRole.arn, handler, timeoutSeconds: options.functionTimeoutSeconds });
       }
     };
     deployFunctions(functionEnv);
     runner.addOssTrigger({ functionName: 'on-upload', bucket: deploy.bucket, events: ['oss:ObjectCreated:*'], prefix: deploy.inputPrefix, suffix: '' });
+    // As s.yaml's mns_topic trigger: the data account's function subscribes to the media account's topic.
+    topics.addTrigger({ topicOwner: deploy.mediaAccountId, topicName: DEMO.notifyTopic, functionName: 'on-task-done', subscriber: deploy.dataAccountId, format: 'JSON' });
     // Events accepted before a restart (or a crash) are delivered now.
     runner.resume();
     const apiServer = await runner.startHttpTrigger('api', portFor(3), host);
@@ -198,24 +226,35 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       roleArn: operatorRole.arn,
       apiToken,
     };
+    const settled = async () => {
+      // The OSS emulator hands events over on the next turn of the event loop, after its response.
+      await new Promise((resolve) => setImmediate(resolve));
+      await runner.idle();
+    };
+    const quiescent = async () => {
+      // Deliveries start tasks, finished tasks publish notifications, notifications are deliveries: loop until still.
+      for (;;) {
+        await settled();
+        await imm.tasks.idle();
+        await new Promise((resolve) => setImmediate(resolve));
+        if (!runner.busy) return;
+      }
+    };
     return {
       info,
       deploy,
+      topics,
+      quiescent,
       ram,
       telemetry,
       runner,
       oss,
       functionEnv,
-      settled: async () => {
-        // The OSS emulator hands events over on the next turn of the event loop, after its response.
-        await new Promise((resolve) => setImmediate(resolve));
-        await runner.idle();
-      },
+      settled,
       redeploy: (envOverrides = {}) => deployFunctions({ ...functionEnv, ...envOverrides }),
       close: async () => {
-        await runner.idle();
-        // IMM tasks still running would write to servers about to close.
-        await imm.tasks.idle();
+        // IMM tasks still running, and their notifications, would reach servers about to close.
+        await quiescent();
         await closeAll();
       },
       crash: async () => {

@@ -143,7 +143,8 @@ const schema = v.pipe(
     CLAIM_STALE_SECONDS: wholeNumber('CLAIM_STALE_SECONDS', 10, 86400, 900),
     BATCH_CONCURRENCY: wholeNumber('BATCH_CONCURRENCY', 1, 256, 16),
     UPLOAD_ROUTES: v.optional(v.string()),
-    IMM_NOTIFY_TOPIC: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z][A-Za-z0-9-]{0,255}$/, 'IMM_NOTIFY_TOPIC must be an MNS topic name (letters, digits, `-`)'))),
+    // Empty means no notifications: task sidecars then stay `submitted` (GET /tasks still answers).
+    IMM_NOTIFY_TOPIC: v.optional(v.pipe(v.string(), v.regex(/^(?:[A-Za-z][A-Za-z0-9-]{0,255})?$/, 'IMM_NOTIFY_TOPIC must be an MNS topic name (letters, digits, `-`), or empty'))),
     IMM_SESSION_POLICY: v.optional(v.picklist(['on', 'off'], 'IMM_SESSION_POLICY must be `on` or `off`'), 'on'),
     STS_ENDPOINT: endpoint('STS_ENDPOINT'),
     IMM_ENDPOINT: endpoint('IMM_ENDPOINT'),
@@ -188,7 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     batchConcurrency: e.BATCH_CONCURRENCY,
     sessionPolicy: e.IMM_SESSION_POLICY === 'on',
     uploadRoutes: routes.routes,
-    notifyTopic: e.IMM_NOTIFY_TOPIC,
+    notifyTopic: e.IMM_NOTIFY_TOPIC || undefined,
     stsEndpoint: e.STS_ENDPOINT,
     immEndpoint: e.IMM_ENDPOINT,
     ossEndpoint: e.OSS_ENDPOINT?.replace(/\/$/, ''),

@@ -37,6 +37,8 @@ export interface TaskInfo {
   message?: string;
   startTime?: string;
   endTime?: string;
+  /** What the submitter put in UserData (on-upload: `{source, eTag}`); never shown to API callers. */
+  userData?: string;
 }
 
 export interface WebofficeTokens {
@@ -169,7 +171,7 @@ export function createImmClient(credentials: Credentials, config: Pick<Config, '
         taskId: body.TaskId,
         taskType: String(body.TaskType ?? input.taskType),
         status: body.Status,
-        ...optionalStrings(body, { code: 'Code', message: 'Message', startTime: 'StartTime', endTime: 'EndTime' }),
+        ...optionalStrings(body, { code: 'Code', message: 'Message', startTime: 'StartTime', endTime: 'EndTime', userData: 'UserData' }),
       };
     },
   };

@@ -21,6 +21,8 @@ export interface Sidecar {
   /** ETag of the source object this result is for. */
   eTag?: string;
   processedAt: string;
+  /** When the task was submitted; set once on-task-done records its outcome in processedAt. */
+  submittedAt?: string;
 }
 
 /** Marks that an attempt owns the work for one version (eTag) of an object. See shared/claims.ts. */

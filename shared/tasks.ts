@@ -93,9 +93,11 @@ export async function refreshPreview(accessToken: unknown, refreshToken: unknown
   return imm.refreshWebofficeToken({ projectName: runtime.config.immProject, accessToken: accessToken as string, refreshToken: refreshToken as string }, { deadline: invocation.deadline });
 }
 
-export async function taskStatus(taskType: string, taskId: string, runtime: Runtime, invocation: Invocation): Promise<TaskInfo> {
+export async function taskStatus(taskType: string, taskId: string, runtime: Runtime, invocation: Invocation): Promise<Omit<TaskInfo, 'userData'>> {
   if (!TASK_TYPES.includes(taskType as TaskType)) throw new BadRequestError(`unknown task type \`${taskType.slice(0, 40)}\``, `use ${TASK_TYPES.join(' or ')}`, 'InvalidTaskType');
   if (!/^[A-Za-z0-9_-]{1,128}$/.test(taskId)) throw new BadRequestError('the task id must be 1-128 letters, digits, `-` or `_`', undefined, 'InvalidTaskId');
   const imm = await runtime.imm(invocation);
-  return imm.getTask({ projectName: runtime.config.immProject, taskType: taskType as TaskType, taskId }, { deadline: invocation.deadline });
+  // UserData is the submitter's bookkeeping (on-upload's source and eTag), not part of the API's answer.
+  const { userData: _userData, ...task } = await imm.getTask({ projectName: runtime.config.immProject, taskType: taskType as TaskType, taskId }, { deadline: invocation.deadline });
+  return task;
 }

@@ -34,7 +34,7 @@ export interface TaskInfo {
 }
 
 /** Called once per finished task that was created with a Notification; MNS delivery is wired in by the stack. */
-export type TaskDoneHook = (notification: TaskNotification, task: TaskInfo) => void | Promise<void>;
+export type TaskDoneHook = (notification: TaskNotification, task: TaskInfo, project: Project) => void | Promise<void>;
 
 export interface NewTask {
   project: Project;
@@ -80,7 +80,7 @@ export function createTaskRegistry(options: TaskRegistryOptions = {}): TaskRegis
   const pending = new Set<Promise<void>>();
   const now = options.now ?? Date.now;
 
-  const finish = async (task: TaskInfo, notification: TaskNotification | undefined, error?: unknown): Promise<void> => {
+  const finish = async (task: TaskInfo, project: Project, notification: TaskNotification | undefined, error?: unknown): Promise<void> => {
     if (error === undefined) {
       task.Status = 'Succeeded';
     } else {
@@ -92,7 +92,7 @@ export function createTaskRegistry(options: TaskRegistryOptions = {}): TaskRegis
     task.EndTime = timestamp(now());
     if (notification && options.onTaskDone) {
       try {
-        await options.onTaskDone(notification, { ...task });
+        await options.onTaskDone(notification, { ...task }, project);
       } catch (hookError) {
         // A broken notification channel must not change the task's outcome.
         console.error(`imm emulator: onTaskDone for \`${task.TaskId}\`: ${String((hookError as Error)?.message ?? hookError)}`);
@@ -121,7 +121,7 @@ export function createTaskRegistry(options: TaskRegistryOptions = {}): TaskRegis
         } catch (e) {
           error = e ?? new Error('task failed');
         }
-        await finish(task, spec.notification, error);
+        await finish(task, spec.project, spec.notification, error);
       });
       pending.add(run);
       void run.finally(() => pending.delete(run));

@@ -1,5 +1,6 @@
-// Document conversion end to end on the local stack: an uploaded PDF gets a `submitted` sidecar and a
-// first-page PNG thumbnail under converted/<key>/; /documents/convert over HTTP; an Office file without
+// Document conversion end to end on the local stack: an uploaded PDF gets a `submitted` sidecar, a
+// first-page PNG thumbnail under converted/<key>/, and then (through IMM's notification and on-task-done)
+// a `succeeded` sidecar; /documents/convert over HTTP; an Office file without
 // LibreOffice fails its task with a clear code.
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import sharp from 'sharp';
@@ -30,14 +31,15 @@ describe('document conversion (local stack)', () => {
     const partner = partnerClient(stack.info, true);
     // Act
     await partner.put('incoming/docs/report.pdf', pdf);
-    await stack.settled();
+    await stack.quiescent();
     const sidecar = await readSidecar(partner, 'incoming/docs/report.pdf');
     const task = await waitForTask(stack.info, 'OfficeConversion', sidecar.taskId, 30000);
     const thumbnail = (await partner.get('converted/incoming/docs/report.pdf/1.png')).content as Buffer;
     const meta = await sharp(thumbnail).metadata();
     const listing = await partner.list({ prefix: 'converted/incoming/docs/report.pdf/', 'max-keys': 10 }, {});
     // Assess
-    expect(sidecar).toMatchObject({ status: 'submitted', taskType: 'OfficeConversion', target: `oss://${stack.info.bucket}/converted/incoming/docs/report.pdf/` });
+    expect(sidecar).toMatchObject({ status: 'succeeded', taskType: 'OfficeConversion', target: `oss://${stack.info.bucket}/converted/incoming/docs/report.pdf/` });
+    expect(sidecar.submittedAt).toEqual(expect.any(String));
     expect(task.status).toBe('Succeeded');
     expect(meta.format).toBe('png');
     expect(Math.abs((meta.width ?? 0) - 794)).toBeLessThanOrEqual(2);
@@ -67,9 +69,14 @@ describe('document conversion (local stack)', () => {
     // Act
     const submitted = await callApi(stack.info, 'POST', '/documents/convert', { uri: `oss://${stack.info.bucket}/incoming/docs/memo.docx`, targetType: 'pdf' });
     const task = await waitForTask(stack.info, 'OfficeConversion', submitted.body.taskId, 30000);
+    await stack.quiescent();
+    const uploadSidecar = await readSidecar(partnerClient(stack.info), 'incoming/docs/memo.docx');
     // Assess
     expect(task.status).toBe('Failed');
     if (available) expect(task.code).toBe('InvalidFile');
     else expect(task).toMatchObject({ code: 'UnsupportedInLocalStack', message: expect.stringContaining('soffice') });
+    // The upload itself got the same failure in its sidecar, with what to do about it.
+    expect(uploadSidecar).toMatchObject({ status: 'failed', taskType: 'OfficeConversion', error: { code: task.code } });
+    expect(uploadSidecar.error.hint).toEqual(expect.any(String));
   });
 });

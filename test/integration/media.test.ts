@@ -1,6 +1,7 @@
 // Media conversion end to end on the local stack: an uploaded video gets a `submitted` sidecar and an IMM
-// task; over HTTP, /media/convert answers 202 and /tasks reports the task until it succeeds; the output is
-// real H.264 (checked with ffprobe).
+// task, whose MNS notification reaches on-task-done, which makes the sidecar `succeeded` (or `failed`, with
+// the grant to add when the bucket policy refuses IMM); over HTTP, /media/convert answers 202 and /tasks
+// reports the task until it succeeds; the output is real H.264 (checked with ffprobe).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,12 +30,12 @@ describe('media conversion (local stack)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('an uploaded video gets a submitted sidecar, and its task converts it to H.264 under converted/', async () => {
+  it('an uploaded video goes from a submitted sidecar to succeeded, with H.264 under converted/', async () => {
     // Prepare
     const partner = partnerClient(stack.info, true);
     // Act
     await partner.put('incoming/videos/clip.mov', sample);
-    await stack.settled();
+    await stack.quiescent();
     const sidecar = await readSidecar(partner, 'incoming/videos/clip.mov');
     const task = await waitForTask(stack.info, 'MediaConvert', sidecar.taskId, 20000);
     const output = await partner.get('converted/incoming/videos/clip.mov.mp4');
@@ -42,12 +43,39 @@ describe('media conversion (local stack)', () => {
     writeFileSync(probeFile, output.content as Buffer);
     const probe = JSON.parse((await run(FFPROBE, ['-v', 'error', '-of', 'json', '-show_streams', '-show_format', probeFile])).stdout);
     // Assess
-    expect(sidecar).toMatchObject({ status: 'submitted', taskType: 'MediaConvert', target: `oss://${stack.info.bucket}/converted/incoming/videos/clip.mov.mp4` });
+    expect(sidecarWrites(stack, 'incoming/videos/clip.mov')).toEqual(['submitted', 'succeeded']);
+    expect(sidecar).toMatchObject({ status: 'succeeded', operation: 'CreateMediaConvertTask', taskType: 'MediaConvert', target: `oss://${stack.info.bucket}/converted/incoming/videos/clip.mov.mp4` });
+    expect(Date.parse(sidecar.submittedAt)).toBeLessThanOrEqual(Date.parse(sidecar.processedAt));
     expect(task).toMatchObject({ taskId: sidecar.taskId, status: 'Succeeded' });
+    expect(stack.telemetry.stats().invocations['on-task-done']).toBeGreaterThanOrEqual(1);
     const video = probe.streams.find((s: { codec_type: string }) => s.codec_type === 'video');
     expect(video).toMatchObject({ codec_name: 'h264', width: 320, height: 240 });
     expect(probe.streams.some((s: { codec_name: string }) => s.codec_name === 'aac')).toBe(true);
     expect(Math.abs(Number(probe.format.duration) - 2)).toBeLessThan(0.3);
+  });
+
+  it('without the PutObject grant on converted/*, the sidecar says failed with AccessDenied and names the grant', async () => {
+    // Prepare
+    const partner = partnerClient(stack.info, true);
+    const policy = (await partner.getBucketPolicy(stack.info.bucket)).policy!;
+    const withoutOutputs = { ...policy, Statement: (policy.Statement as { Sid?: string }[]).filter((s) => s.Sid !== 'ImmWritesOutputs') };
+    await partner.putBucketPolicy(stack.info.bucket, withoutOutputs as never);
+    try {
+      // Act
+      await partner.put('incoming/videos/denied.mp4', sample);
+      await stack.quiescent();
+      const sidecar = await readSidecar(partner, 'incoming/videos/denied.mp4');
+      // Assess
+      expect(sidecarWrites(stack, 'incoming/videos/denied.mp4')).toEqual(['submitted', 'failed']);
+      expect(sidecar).toMatchObject({ status: 'failed', taskType: 'MediaConvert', error: { code: 'AccessDenied' } });
+      expect(sidecar.error.message).toContain('oss:PutObject');
+      expect(sidecar.error.hint).toContain('oss:PutObject');
+      expect(sidecar.error.hint).toContain(`acs:oss:*:*:${stack.info.bucket}/converted/*`);
+      expect(sidecar.error.hint).toContain('AliyunIMMDefaultRole');
+      await expect(partner.head('converted/incoming/videos/denied.mp4.mp4')).rejects.toMatchObject({ status: 404 });
+    } finally {
+      await partner.putBucketPolicy(stack.info.bucket, policy);
+    }
   });
 
   it('POST /media/convert answers 202 and GET /tasks follows the task to Succeeded', async () => {
@@ -66,3 +94,11 @@ describe('media conversion (local stack)', () => {
     expect(wrongType.status).toBe(400);
   });
 });
+
+/** The statuses the functions wrote to a source's sidecar, in order, read from their log lines. */
+function sidecarWrites(stack: TestStack, key: string): string[] {
+  return stack.logLines
+    .map((line) => JSON.parse(line) as { msg?: string; key?: string; sidecarKey?: string; status?: string })
+    .filter((entry) => (entry.msg === 'sidecar written' || entry.msg === 'sidecar updated from the finished task') && entry.sidecarKey === `results/${key}.json`)
+    .map((entry) => entry.status ?? '?');
+}

@@ -1,0 +1,93 @@
+// The offline Simple Message Queue (formerly MNS) topics, as far as imm-bridge needs them: topics per
+// account, PublishMessage, and FC topic triggers as subscribers. A published message reaches every
+// subscribed function as an asynchronous FC invocation, in the trigger's notifyContentFormat:
+//   JSON   → {"TopicOwner","TopicName","Subscriber","SubscriptionName","MessageId","Message","MessageMD5",
+//             "MessageTag"?,"PublishTime"} (FC's MNS topic trigger event; see shared/fc/mnsEvent.ts for sources)
+//   STREAM → the message body itself.
+// A filterTag delivers only messages published with that tag, as MNS does. There is no MNS HTTP API here:
+// IMM (in-process) is the only publisher.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Telemetry } from './telemetry';
+
+export type NotifyContentFormat = 'JSON' | 'STREAM';
+
+export interface TopicTrigger {
+  /** The topic's owner account and name (the trigger's sourceArn: `acs:mns:<region>:<owner>:/topics/<name>`). */
+  topicOwner: string;
+  topicName: string;
+  functionName: string;
+  /** The account that owns the function (MNS's `Subscriber`). */
+  subscriber: string;
+  format: NotifyContentFormat;
+  filterTag?: string;
+}
+
+export interface MnsTopicsOptions {
+  telemetry: Telemetry;
+  /** Hands one event to FC's async invocation queue. */
+  deliver(functionName: string, payload: string, label: string): void;
+  now?: () => number;
+}
+
+export class TopicNotFoundError extends Error {
+  readonly code = 'TopicNotExist';
+  constructor(owner: string, name: string) {
+    super(`The topic \`${name}\` of account \`${owner}\` does not exist.`);
+    this.name = 'TopicNotFoundError';
+  }
+}
+
+/** The largest MNS message body, 64 KiB. */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+
+export class MnsTopics {
+  private readonly topics = new Map<string, TopicTrigger[]>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: MnsTopicsOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  createTopic(owner: string, name: string): void {
+    if (!/^[A-Za-z][A-Za-z0-9-]{0,255}$/.test(name)) throw new Error(`invalid topic name \`${name}\``);
+    if (!this.topics.has(topicKey(owner, name))) this.topics.set(topicKey(owner, name), []);
+  }
+
+  addTrigger(trigger: TopicTrigger): void {
+    const subscribers = this.topics.get(topicKey(trigger.topicOwner, trigger.topicName));
+    if (!subscribers) throw new TopicNotFoundError(trigger.topicOwner, trigger.topicName);
+    subscribers.push(trigger);
+  }
+
+  /** PublishMessage: returns the message id once every subscriber's invocation is queued. */
+  publish(owner: string, name: string, body: string, tag?: string): string {
+    this.options.telemetry.countCall('mns', 'PublishMessage');
+    const subscribers = this.topics.get(topicKey(owner, name));
+    if (!subscribers) throw new TopicNotFoundError(owner, name);
+    if (Buffer.byteLength(body) > MAX_MESSAGE_BYTES) throw new Error(`the message exceeds ${MAX_MESSAGE_BYTES} bytes`);
+    const messageId = randomBytes(16).toString('hex').toUpperCase();
+    const publishTime = this.now();
+    for (const trigger of subscribers) {
+      if (trigger.filterTag !== undefined && trigger.filterTag !== tag) continue;
+      const payload =
+        trigger.format === 'STREAM'
+          ? body
+          : JSON.stringify({
+              TopicOwner: owner,
+              TopicName: name,
+              Subscriber: trigger.subscriber,
+              SubscriptionName: `fc-${trigger.functionName}`,
+              MessageId: messageId,
+              Message: body,
+              MessageMD5: createHash('md5').update(body).digest('hex').toUpperCase(),
+              ...(tag ? { MessageTag: tag } : {}),
+              PublishTime: publishTime,
+            });
+      this.options.deliver(trigger.functionName, payload, `${name}/${messageId}`);
+    }
+    this.options.telemetry.countSuccess('mns', 'PublishMessage');
+    return messageId;
+  }
+}
+
+const topicKey = (owner: string, name: string): string => `${owner}/${name}`;

@@ -1,0 +1,109 @@
+// What happens when IMM says an upload's task finished: find the upload's sidecar and move it from
+// `submitted` to `succeeded` or `failed`.
+//
+// The notification is only a hint. Anyone allowed to publish to the topic could forge one, so the outcome
+// comes from IMM itself (GetTask with the operator role), and the sidecar to update comes from the task's own
+// UserData (`{source, eTag}`, set by on-upload), checked against ALLOWED_BUCKETS and INPUT_PREFIX. A sidecar
+// changes only while it says `submitted` for this very task: a duplicate delivery or a notification for an
+// older upload of the same key changes nothing.
+import { NotFoundError } from './errors';
+import type { TaskInfo } from './imm';
+import type { Sidecar, SidecarStore } from './oss';
+import type { Invocation, Runtime } from './runtime';
+import { TASK_TYPES } from './tasks';
+import type { TaskNotice } from './taskNotification';
+import { parseOssUri, type OssLocation } from './uri';
+
+export type TaskDoneOutcome =
+  | { status: 'ignored'; reason: string }
+  /** Not ready yet (the task still runs, or its sidecar is not written yet): re-deliver later. */
+  | { status: 'pending'; reason: string; retryable: true }
+  | { status: 'succeeded' | 'failed'; sidecarKey: string };
+
+/** Messages IMM writes for a task can be long; a sidecar keeps the start. */
+const MAX_MESSAGE_CHARS = 1000;
+
+export async function processTaskDone(notice: TaskNotice, runtime: Runtime, invocation: Invocation, sidecars: SidecarStore): Promise<TaskDoneOutcome> {
+  const { config } = runtime;
+  const log = invocation.log.child({ taskId: notice.taskId, taskType: notice.taskType });
+  if (notice.projectName !== config.immProject) return ignored(log, `the task belongs to project \`${notice.projectName}\`, not IMM_PROJECT`);
+  if (!(TASK_TYPES as readonly string[]).includes(notice.taskType)) return ignored(log, `task type \`${notice.taskType}\` is not one imm-bridge submits`);
+
+  const imm = await runtime.imm(invocation);
+  let task: TaskInfo;
+  try {
+    task = await imm.getTask({ projectName: config.immProject, taskType: notice.taskType as (typeof TASK_TYPES)[number], taskId: notice.taskId }, { deadline: invocation.deadline });
+  } catch (error) {
+    if (error instanceof NotFoundError) return ignored(log, 'IMM has no such task in the project');
+    throw error;
+  }
+  if (task.status !== 'Succeeded' && task.status !== 'Failed') {
+    return pending(log, `IMM still reports the task as \`${task.status}\``);
+  }
+
+  const upload = uploadOf(task.userData, runtime);
+  if (!upload) return ignored(log, 'the task was not submitted for an upload (no usable UserData)');
+  const current = await sidecars.read(upload.bucket, upload.key);
+  // on-upload writes the sidecar right after IMM accepts the task; a fast task can finish first.
+  if (!current) return pending(log, 'the upload has no sidecar yet');
+  if (current.taskId !== task.taskId) return ignored(log, 'the sidecar tracks another task (the object was uploaded again)');
+  if (current.status !== 'submitted') return ignored(log, `the sidecar already says \`${current.status}\``);
+
+  const completedAt = new Date().toISOString();
+  const next: Sidecar =
+    task.status === 'Succeeded'
+      ? { ...current, status: 'succeeded', processedAt: completedAt, submittedAt: current.processedAt }
+      : { ...current, status: 'failed', processedAt: completedAt, submittedAt: current.processedAt, error: taskError(task, upload, config.outputPrefix, config.inputPrefix) };
+  const sidecarKey = await sidecars.write(upload.bucket, upload.key, next);
+  log.info({ status: next.status, sidecarKey, code: task.code }, 'sidecar updated from the finished task');
+  return { status: next.status as 'succeeded' | 'failed', sidecarKey };
+}
+
+/** `{"source":"oss://bucket/incoming/x.mp4","eTag":"…"}` → the upload, if it is one this deployment owns. */
+function uploadOf(userData: string | undefined, runtime: Runtime): OssLocation | undefined {
+  if (!userData) return undefined;
+  let source: unknown;
+  try {
+    source = (JSON.parse(userData) as { source?: unknown } | null)?.source;
+  } catch {
+    return undefined;
+  }
+  let location: OssLocation;
+  try {
+    location = parseOssUri(source);
+  } catch {
+    return undefined;
+  }
+  const { allowedBuckets, inputPrefix } = runtime.config;
+  if (!allowedBuckets.has(location.bucket) || !location.key.startsWith(inputPrefix)) return undefined;
+  return location;
+}
+
+/** The task's own Code and Message, with a hint where the fix is known: most failures are missing grants. */
+function taskError(task: TaskInfo, upload: OssLocation, outputPrefix: string, inputPrefix: string): NonNullable<Sidecar['error']> {
+  const code = task.code ?? 'TaskFailed';
+  const message = (task.message ?? 'IMM reported the task as failed without a message').slice(0, MAX_MESSAGE_CHARS);
+  const principal = '`arn:sts::<media-account-id>:assumed-role/AliyunIMMDefaultRole/*`';
+  const fix = '(run `npm run cli -- policy generate` to produce it)';
+  let hint: string | undefined;
+  if (/AccessDenied|Forbidden/i.test(code) || /file access forbidden/i.test(message)) {
+    hint = /GetObject/.test(message)
+      ? `the bucket policy of \`${upload.bucket}\` must allow Principal ${principal} the action \`oss:GetObject\` on \`acs:oss:*:*:${upload.bucket}/${inputPrefix}*\` ${fix}`
+      : `the bucket policy of \`${upload.bucket}\` must allow Principal ${principal} the action \`oss:PutObject\` on \`acs:oss:*:*:${upload.bucket}/${outputPrefix}*\` ${fix}`;
+  } else if (code === 'UnsupportedInLocalStack') {
+    hint = 'install LibreOffice (`apt-get install -y libreoffice`) so that `soffice` is on PATH, then upload the file again';
+  } else if (/InvalidMedia|InvalidFile|InvalidArgument/i.test(code)) {
+    hint = 'the uploaded file could not be read as the format its extension names; upload a valid file';
+  }
+  return { code, message, ...(hint ? { hint } : {}) };
+}
+
+function ignored(log: Invocation['log'], reason: string): TaskDoneOutcome {
+  log.info({ reason }, 'task notification ignored');
+  return { status: 'ignored', reason };
+}
+
+function pending(log: Invocation['log'], reason: string): TaskDoneOutcome {
+  log.info({ reason }, 'task notification not ready, asking for re-delivery');
+  return { status: 'pending', reason, retryable: true };
+}
