@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const functions = ['on-upload', 'api'];
+const functions = ['on-upload', 'api', 'on-task-done'];
 
 for (const fn of functions) {
   const outdir = path.join(root, 'dist', fn);

@@ -96,6 +96,13 @@ export function validateSYaml(text: string, schema: object, repoRoot: string): s
         if (typeof env.RESULTS_PREFIX === 'string' && typeof prefix === 'string' && env.RESULTS_PREFIX.startsWith(prefix)) problems.push(`${at}: results under the trigger prefix would loop`);
         if (typeof trigger.sourceArn !== 'string' || !/^acs:oss:[a-z0-9-]+:\d+:[a-z0-9-]+$/.test(trigger.sourceArn)) problems.push(`${at}.sourceArn must be \`acs:oss:<region>:<account>:<bucket>\``);
       }
+      if (type === 'mns_topic') {
+        const topic = typeof trigger.sourceArn === 'string' ? /^acs:mns:[a-z0-9-]+:\d+:\/topics\/([A-Za-z][A-Za-z0-9-]{0,255})$/.exec(trigger.sourceArn)?.[1] : undefined;
+        if (!topic) problems.push(`${at}.sourceArn must be \`acs:mns:<region>:<account>:/topics/<name>\``);
+        else if (topic !== env.IMM_NOTIFY_TOPIC) problems.push(`${at}: the trigger's topic \`${topic}\` must equal IMM_NOTIFY_TOPIC \`${String(env.IMM_NOTIFY_TOPIC)}\`, or IMM's notifications never reach it`);
+        if (typeof trigger.invocationRole !== 'string' || !/^acs:ram::\d+:role\/[\w.-]+$/.test(trigger.invocationRole)) problems.push(`${at}.invocationRole must be the role MNS invokes the function with`);
+        if (fn !== 'on-task-done') problems.push(`${at}: only on-task-done reads MNS topic events`);
+      }
       if (type === 'http' && config.authType === 'anonymous') problems.push(`${at}: an anonymous HTTP trigger exposes the API to the internet; use \`function\` or \`jwt\``);
     });
   }

@@ -15,7 +15,7 @@ describe('s.yaml', () => {
     expect(problems).toEqual([]);
   });
 
-  it('declares both functions, the OSS trigger on incoming/ and the HTTP trigger with function auth', () => {
+  it('declares the three functions, the OSS trigger on incoming/, the HTTP trigger with function auth and the MNS topic trigger', () => {
     // Prepare
     const doc = parse(sYaml);
     // Act
@@ -26,6 +26,10 @@ describe('s.yaml', () => {
     expect(api.code).toBe('./dist/api');
     expect(upload.triggers[0]).toMatchObject({ triggerType: 'oss', triggerConfig: { events: ['oss:ObjectCreated:*'], filter: { key: { prefix: 'incoming/', suffix: '' } } } });
     expect(api.triggers[0]).toMatchObject({ triggerType: 'http', triggerConfig: { authType: 'function' } });
+    const taskDone = doc.resources['on-task-done'].props;
+    expect(taskDone.code).toBe('./dist/on-task-done');
+    expect(taskDone.triggers[0]).toMatchObject({ triggerType: 'mns_topic', triggerConfig: { notifyContentFormat: 'JSON' } });
+    expect(taskDone.triggers[0].sourceArn).toMatch(/^acs:mns:\$\{vars\.region\}:\$\{vars\.mediaAccountId\}:\/topics\/\$\{vars\.notifyTopic\}$/);
   });
 
   it.each([
@@ -37,6 +41,10 @@ describe('s.yaml', () => {
     ['an anonymous HTTP trigger', (d: any) => (d.resources.api.props.triggers[0].triggerConfig.authType = 'anonymous'), /anonymous/],
     ['memory not a multiple of 64', (d: any) => (d.resources.api.props.memorySize = 500), /multiple of 64/],
     ['code outside dist', (d: any) => (d.resources.api.props.code = './src'), /\.\/dist\/<function>/],
+    ['an MNS trigger on another topic than IMM_NOTIFY_TOPIC', (d: any) => (d.resources['on-task-done'].props.triggers[0].sourceArn = 'acs:mns:cn-hangzhou:2:/topics/other'), /must equal IMM_NOTIFY_TOPIC/],
+    ['an MNS trigger without notifyStrategy', (d: any) => delete d.resources['on-task-done'].props.triggers[0].triggerConfig.notifyStrategy, /notifyStrategy/],
+    ['an MNS trigger with a queue ARN', (d: any) => (d.resources['on-task-done'].props.triggers[0].sourceArn = 'acs:mns:cn-hangzhou:2:/queues/q'), /topics/],
+    ['an MNS trigger on the upload function', (d: any) => d.resources['on-upload'].props.triggers.push(d.resources['on-task-done'].props.triggers[0]), /only on-task-done/],
   ])('catches %s', (_name, mutate, message) => {
     // Prepare
     const doc = parse(sYaml);
