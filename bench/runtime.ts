@@ -140,7 +140,7 @@ export async function runRuntimeBench(log: (line: string) => void = console.log)
   const bare = timeNode(['-e', '0'], runs);
   const coldStart: Record<string, { medianMs: number; ratioToBareNode: number }> = {};
   const bundleBytes: Record<string, number> = {};
-  for (const fn of ['on-upload', 'api']) {
+  for (const fn of ['on-upload', 'api', 'on-task-done']) {
     const file = path.join(root, 'dist', fn, 'index.js');
     const ms = timeNode(['-e', `require(${JSON.stringify(file)})`], runs);
     coldStart[fn] = { medianMs: round(ms), ratioToBareNode: round(ms / bare) };

@@ -30,6 +30,16 @@ describe('loadConfig', () => {
     expect(config.immRoleArn).toBeUndefined();
   });
 
+  it('reads IMM_NOTIFY_TOPIC as the MNS topic for task results; empty means none, a bad name is refused', () => {
+    // Act
+    const withTopic = loadConfig({ ...valid, IMM_NOTIFY_TOPIC: 'imm-bridge-task-done' });
+    const empty = loadConfig({ ...valid, IMM_NOTIFY_TOPIC: '' });
+    // Assess
+    expect(withTopic.notifyTopic).toBe('imm-bridge-task-done');
+    expect(empty.notifyTopic).toBeUndefined();
+    expect(() => loadConfig({ ...valid, IMM_NOTIFY_TOPIC: 'bad topic/name' })).toThrow(/IMM_NOTIFY_TOPIC must be an MNS topic name/);
+  });
+
   it('reports every problem in one message', () => {
     // Prepare
     const env = { REGION: 'Hangzhou', ALLOWED_BUCKETS: 'Bad_Bucket', IMM_ROLE_ARN: 'arn:aws:iam::1:role/x', API_TOKENS_SHA256: 'nothex', STS_DURATION_SECONDS: '60' };

@@ -4,6 +4,7 @@ import { fakeImm } from '../helpers/fakeImm';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { createHandler as createApiHandler } from '../../functions/api';
+import { createHandler as createTaskDoneHandler } from '../../functions/on-task-done';
 import { createHandler as createUploadHandler } from '../../functions/on-upload';
 import { loadConfig } from '../../shared/config';
 import { AppError, BadRequestError } from '../../shared/errors';
@@ -74,6 +75,59 @@ describe('OSS event parser under hostile input', () => {
         expect(summary.processed).toBeGreaterThanOrEqual(0);
       }),
       { numRuns: RUNS },
+    );
+  });
+});
+
+/** MNS events whose body is IMM-notification-like JSON with fields of any type, or plain garbage. */
+const taskNotificationBody = fc.oneof(
+  fc.string(),
+  fc
+    .record(
+      {
+        source: fc.oneof(fc.constant('acs.imm'), fc.string()),
+        type: fc.oneof(fc.constant('imm:Task:MediaConvert'), fc.string()),
+        content: fc.oneof(
+          fc.jsonValue(),
+          fc
+            .record(
+              {
+                ProjectName: fc.oneof(fc.constant('immtest'), fc.string(), fc.integer()),
+                TaskType: fc.oneof(fc.constant('MediaConvert'), fc.constant('OfficeConversion'), fc.string()),
+                TaskId: fc.oneof(fc.constant('MediaConvert-1'), fc.string()),
+                Status: fc.oneof(fc.constant('Succeeded'), fc.constant('Failed'), fc.string()),
+                UserData: fc.oneof(fc.constant('{"source":"oss://test-bucket-2024/incoming/a.mp4"}'), fc.string(), fc.jsonValue()),
+              },
+              { requiredKeys: [] },
+            )
+            .map((c) => JSON.stringify(c)),
+        ),
+      },
+      { requiredKeys: [] },
+    )
+    .map((m) => JSON.stringify(m)),
+);
+const mnsPayload = fc.oneof(
+  taskNotificationBody.map((body) => Buffer.from(JSON.stringify({ TopicName: 'imm-bridge-task-done', MessageId: 'M', Message: body }))),
+  taskNotificationBody.map((body) => Buffer.from(body)),
+  fc.uint8Array({ maxLength: 64 }).map((bytes) => Buffer.from(bytes)),
+);
+
+describe('on-task-done under hostile input', () => {
+  it(`never crashes and never asks for re-delivery of a message that cannot succeed (${RUNS / 10} inputs)`, async () => {
+    // Prepare: IMM knows every task as succeeded for an upload whose sidecar is already final.
+    const imm = fakeImm({ getTask: async ({ taskId, taskType }) => ({ taskId, taskType, status: 'Succeeded', userData: '{"source":"oss://test-bucket-2024/incoming/a.mp4"}' }) });
+    const handler = createTaskDoneHandler({
+      runtime: { ...runtime(), imm: async () => imm },
+      sidecars: () => ({ ...memoryStore(), read: async () => ({ source: 'oss://test-bucket-2024/incoming/a.mp4', operation: 'CreateMediaConvertTask', status: 'succeeded', taskId: 'MediaConvert-1', processedAt: 'x' }) }),
+    });
+    // Act / Assess
+    await fc.assert(
+      fc.asyncProperty(mnsPayload, async (payload) => {
+        const result = await handler(payload, context);
+        expect(['rejected', 'ignored']).toContain(result.status);
+      }),
+      { numRuns: RUNS / 10 },
     );
   });
 });
