@@ -31,6 +31,7 @@ async function main(): Promise<void> {
       `  OSS    ${info.endpoints.oss}   (bucket ${info.bucket}, owned by data account ${d.uid})`,
       `  STS    ${info.endpoints.sts}`,
       `  IMM    ${info.endpoints.imm}   (project ${info.immProject}, media account ${info.accounts.media.uid})`,
+      `  MNS    topic imm-bridge-task-done (media account) → on-task-done: task results reach the sidecars`,
       `  api    ${info.endpoints.api}`,
       `  admin  ${info.endpoints.admin}/stats`,
       `  keys and endpoints: ${path.relative(process.cwd(), stackFile) || stackFile}`,
