@@ -43,6 +43,11 @@ export interface StackOptions {
   functionTimeoutSeconds?: number;
   /** Overrides of the functions' environment, e.g. a wrong IMM_ROLE_EXTERNAL_ID in a test. */
   functionEnv?: Record<string, string>;
+  /**
+   * Where the functions are loaded from: `functions/` (TypeScript source, the default) or a build output such
+   * as `dist/`, whose `<name>/index.js` bundles are what FC runs.
+   */
+  functionsDir?: string;
   /** WebOffice preview token lifetimes of the local IMM (default 30 minutes and 1 day, as in the cloud). */
   weboffice?: WebofficeTokenLifetimes;
 }
@@ -94,9 +99,9 @@ const IMM_SERVICE_ROLE_TRUST = { Version: '1', Statement: [{ Effect: 'Allow', Ac
 type FunctionModule = { createHandler(options: { env: Record<string, string>; logDestination?: { write(line: string): void } }): Handler };
 
 /** Loads a function the way FC loads `code` + `handler`: by path, at run time, never bundled into local/. */
-function loadFunction(name: string): FunctionModule {
+function loadFunction(name: string, dir = path.join(__dirname, '..', 'functions')): FunctionModule {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(path.join(__dirname, '..', 'functions', name)) as FunctionModule;
+  return require(path.join(dir, name)) as FunctionModule;
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
@@ -193,7 +198,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     };
     const deployFunctions = (env: Record<string, string>) => {
       for (const name of ['on-upload', 'api', 'on-task-done']) {
-        const handler = loadFunction(name).createHandler({ env, logDestination: options.logDestination });
+        const handler = loadFunction(name, options.functionsDir).createHandler({ env, logDestination: options.logDestination });
         runner.deploy({ name, roleArn: functionRole.arn, handler, timeoutSeconds: options.functionTimeoutSeconds });
       }
     };

@@ -6,10 +6,26 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+// `--outdir DIR` builds elsewhere than dist/ (the bundle test builds into a temporary directory).
+const outdirArg = process.argv.indexOf('--outdir');
+const outRoot = outdirArg > 0 ? path.resolve(process.argv[outdirArg + 1]) : path.join(root, 'dist');
 const functions = ['on-upload', 'api', 'on-task-done'];
 
+// Modules of @darabonba/typescript that a function never runs but that drag in heavy dependencies; each is
+// replaced by a shim that throws if it is ever used (see scripts/shims/).
+const darabonbaShims = {
+  name: 'darabonba-shims',
+  setup(b) {
+    const shims = { './websocket': 'darabonba-websocket.js', './date': 'darabonba-date.js' };
+    b.onResolve({ filter: /^\.\/(websocket|date)$/ }, (args) => {
+      if (!/[\\/]@darabonba[\\/]typescript[\\/]dist[\\/]/.test(args.importer)) return undefined;
+      return { path: path.join(root, 'scripts', 'shims', shims[args.path]) };
+    });
+  },
+};
+
 for (const fn of functions) {
-  const outdir = path.join(root, 'dist', fn);
+  const outdir = path.join(outRoot, fn);
   mkdirSync(outdir, { recursive: true });
   const result = await build({
     entryPoints: [path.join(root, 'functions', fn, 'index.ts')],
@@ -27,8 +43,9 @@ for (const fn of functions) {
     // urllib (ali-oss) loads proxy-agent only when a proxy env var is set; it is not installed, nor needed on FC.
     external: ['proxy-agent'],
     alias: { 'iconv-lite': path.join(root, 'scripts', 'shims', 'iconv-lite.js') },
+    plugins: [darabonbaShims],
   });
   writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(result.metafile));
   const size = statSync(path.join(outdir, 'index.js')).size;
-  console.log(`dist/${fn}/index.js ${(size / 1024).toFixed(0)} KiB`);
+  console.log(`${path.relative(root, outdir) || outdir}/index.js ${(size / 1024).toFixed(0)} KiB (${size} bytes)`);
 }
