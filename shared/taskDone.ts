@@ -44,9 +44,13 @@ export async function processTaskDone(notice: TaskNotice, runtime: Runtime, invo
   const upload = uploadOf(task.userData, runtime);
   if (!upload) return ignored(log, 'the task was not submitted for an upload (no usable UserData)');
   const current = await sidecars.read(upload.bucket, upload.key);
-  // on-upload writes the sidecar right after IMM accepts the task; a fast task can finish first.
-  if (!current) return pending(log, 'the upload has no sidecar yet');
-  if (current.taskId !== task.taskId) return ignored(log, 'the sidecar tracks another task (the object was uploaded again)');
+  if (!current || current.taskId !== task.taskId) {
+    // on-upload writes the sidecar right after IMM accepts the task, so a fast task can finish first; until then
+    // the sidecar is missing or still the previous upload's. on-upload's claim on this version tells the cases apart.
+    const claim = upload.eTag ? await sidecars.readClaim(upload.bucket, upload.key, upload.eTag) : undefined;
+    if (!current || claim?.state === 'running') return pending(log, 'on-upload has not written the sidecar for this task yet');
+    return ignored(log, 'the sidecar tracks another task (the object was uploaded again)');
+  }
   if (current.status !== 'submitted') return ignored(log, `the sidecar already says \`${current.status}\``);
 
   const completedAt = new Date().toISOString();
@@ -60,11 +64,12 @@ export async function processTaskDone(notice: TaskNotice, runtime: Runtime, invo
 }
 
 /** `{"source":"oss://bucket/incoming/x.mp4","eTag":"…"}` → the upload, if it is one this deployment owns. */
-function uploadOf(userData: string | undefined, runtime: Runtime): OssLocation | undefined {
+function uploadOf(userData: string | undefined, runtime: Runtime): (OssLocation & { eTag?: string }) | undefined {
   if (!userData) return undefined;
   let source: unknown;
+  let eTag: unknown;
   try {
-    source = (JSON.parse(userData) as { source?: unknown } | null)?.source;
+    ({ source, eTag } = (JSON.parse(userData) as { source?: unknown; eTag?: unknown } | null) ?? {});
   } catch {
     return undefined;
   }
@@ -76,7 +81,7 @@ function uploadOf(userData: string | undefined, runtime: Runtime): OssLocation |
   }
   const { allowedBuckets, inputPrefix } = runtime.config;
   if (!allowedBuckets.has(location.bucket) || !location.key.startsWith(inputPrefix)) return undefined;
-  return location;
+  return { ...location, ...(typeof eTag === 'string' && eTag ? { eTag } : {}) };
 }
 
 /** The task's own Code and Message, with a hint where the fix is known: most failures are missing grants. */

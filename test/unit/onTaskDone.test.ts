@@ -7,7 +7,7 @@ import { parseMnsEvent } from '../../shared/fc/mnsEvent';
 import type { FcContext } from '../../shared/fc/types';
 import type { TaskInfo } from '../../shared/imm';
 import { createLogger } from '../../shared/log';
-import type { Sidecar, SidecarStore } from '../../shared/oss';
+import type { Claim, Sidecar, SidecarStore } from '../../shared/oss';
 import type { Runtime } from '../../shared/runtime';
 import { parseTaskNotification } from '../../shared/taskNotification';
 import { fakeImm } from '../helpers/fakeImm';
@@ -46,7 +46,7 @@ const submitted: Sidecar = {
   processedAt: '2026-12-02T00:00:00.000Z',
 };
 
-function setup(getTask: (input: { taskType: string; taskId: string }) => Promise<TaskInfo>, existing: Sidecar | null = submitted) {
+function setup(getTask: (input: { taskType: string; taskId: string }) => Promise<TaskInfo>, existing: Sidecar | null = submitted, claim?: Claim) {
   const sidecars = new Map<string, Sidecar>();
   if (existing) sidecars.set('test-bucket-2024/incoming/v/clip.mp4', existing);
   const calls: string[] = [];
@@ -68,7 +68,7 @@ function setup(getTask: (input: { taskType: string; taskId: string }) => Promise
     },
     read: async (bucket, key) => sidecars.get(`${bucket}/${key}`),
     createClaim: async () => true,
-    readClaim: async () => undefined,
+    readClaim: async (_bucket, _key, eTag) => (claim?.eTag === eTag ? claim : undefined),
     replaceClaim: async () => undefined,
   };
   return { handler: createHandler({ runtime, sidecars: () => store }), sidecars, calls };
@@ -162,6 +162,15 @@ describe('on-task-done handler', () => {
     await expect(running.handler(mnsEvent(immMessage({})), context)).rejects.toMatchObject({ code: 'TaskNotSettled', retryable: true });
     await expect(early.handler(mnsEvent(immMessage({})), context)).rejects.toMatchObject({ code: 'TaskNotSettled', retryable: true });
     expect(early.sidecars.size).toBe(0);
+  });
+
+  it('waits (re-delivery) while on-upload still holds the claim for this version over the previous upload\'s sidecar', async () => {
+    // Prepare: the sidecar is still the previous upload's; on-upload is between CreateTask and the sidecar write.
+    const previous: Sidecar = { ...submitted, status: 'succeeded', taskId: 'MediaConvert-0', eTag: 'E0' };
+    const { handler, sidecars } = setup(async () => task({}), previous, { eTag: 'E1', state: 'running', claimedAt: 'now' });
+    // Act / Assess
+    await expect(handler(mnsEvent(immMessage({})), context)).rejects.toMatchObject({ code: 'TaskNotSettled', retryable: true });
+    expect(sidecars.get('test-bucket-2024/incoming/v/clip.mp4')).toEqual(previous);
   });
 
   it.each([
