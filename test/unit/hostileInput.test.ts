@@ -1,5 +1,6 @@
 // Callers send garbage. Property tests over 10,000 generated inputs each: the OSS event parser, the HTTP
-// router and the URI parser never crash and never answer 5xx; bad input always gets a clear 4xx.
+// router (every route: score, convert, preview, refresh, tasks) and the URI parser never crash and never
+// answer 5xx; bad input always gets a clear 4xx. on-task-done gets 1,000 hostile MNS events.
 import { fakeImm } from '../helpers/fakeImm';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
@@ -19,11 +20,21 @@ const RUNS = 10_000;
 const TOKEN = 'property-token';
 const context: FcContext = { requestId: 'req-p', credentials: { accessKeyId: 'STS.fn', accessKeySecret: 's', securityToken: 't' }, function: { name: 'fn' } };
 
+const tokens = { url: 'https://office.example/x', accessToken: 'a', accessTokenExpiresAt: 't', refreshToken: 'r', refreshTokenExpiresAt: 't' };
+
 function runtime(): Runtime {
   return {
     config: loadConfig({ IMM_PROJECT: 'immtest', REGION: 'cn-hangzhou', ALLOWED_BUCKETS: 'test-bucket-2024', API_TOKENS_SHA256: createHash('sha256').update(TOKEN).digest('hex') }),
     log: createLogger({}, { write: () => undefined }, 'silent'),
-    imm: async () => fakeImm({ detectImageScore: async () => ({ score: 0.5, requestId: 'R' }) }),
+    imm: async () =>
+      fakeImm({
+        detectImageScore: async () => ({ score: 0.5, requestId: 'R' }),
+        createMediaConvertTask: async () => ({ taskId: 'MediaConvert-1', requestId: 'R' }),
+        createOfficeConversionTask: async () => ({ taskId: 'OfficeConversion-1', requestId: 'R' }),
+        generateWebofficeToken: async () => tokens,
+        refreshWebofficeToken: async () => tokens,
+        getTask: async ({ taskId, taskType }) => ({ taskId, taskType, status: 'Running' }),
+      }),
   };
 }
 
@@ -134,7 +145,13 @@ describe('on-task-done under hostile input', () => {
 
 describe('HTTP router under hostile input', () => {
   const method = fc.oneof(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH'), fc.string());
-  const path = fc.oneof(fc.constantFrom('/healthz', '/images/score', '/images/score/', '/', '//images//score', '/images/%2e%2e/score'), fc.webPath(), fc.string());
+  const path = fc.oneof(
+    fc.constantFrom('/healthz', '/images/score', '/images/score/', '/', '//images//score', '/images/%2e%2e/score'),
+    fc.constantFrom('/media/convert', '/documents/convert', '/documents/preview', '/documents/preview/refresh', '/tasks/MediaConvert/MediaConvert-1', '/tasks/Transcode/x', '/tasks/OfficeConversion/..%2F..', '/tasks//'),
+    fc.string().map((id) => `/tasks/MediaConvert/${id}`),
+    fc.webPath(),
+    fc.string(),
+  );
   const uri = fc.oneof(
     fc.constantFrom('oss://test-bucket-2024/incoming/a.jpg', 'oss://', 'oss://test-bucket-2024/../x', 'oss://test-bucket-2024/', 'http://x/y'),
     fc.string({ unit: 'binary' }).map((k: string) => `oss://test-bucket-2024/${k}`),
@@ -143,6 +160,20 @@ describe('HTTP router under hostile input', () => {
   );
   const body = fc.oneof(
     fc.record({ uri }, { requiredKeys: [] }).map((b) => JSON.stringify(b)),
+    fc
+      .record(
+        {
+          uri,
+          container: fc.oneof(fc.constantFrom('mp4', 'mp3', 'avi'), fc.anything()),
+          targetType: fc.oneof(fc.constantFrom('png', 'pdf', 'docx'), fc.anything()),
+          readonly: fc.anything(),
+          user: fc.oneof(fc.record({ id: fc.string(), name: fc.anything() }, { requiredKeys: [] }), fc.anything()),
+          accessToken: fc.oneof(fc.string(), fc.anything()),
+          refreshToken: fc.oneof(fc.string({ maxLength: 5000 }), fc.anything()),
+        },
+        { requiredKeys: [] },
+      )
+      .map((b) => JSON.stringify(b)),
     fc.string(),
     fc.anything().map((v) => JSON.stringify(v) ?? ''),
     fc.constant('x'.repeat(17 * 1024)),
