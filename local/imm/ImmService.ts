@@ -11,6 +11,7 @@ import { immErrors } from './errors';
 import { parseCredentialConfig, requireString, type Params } from './params';
 import type { ProjectRegistry } from './ProjectRegistry';
 import { createTaskRegistry, type TaskRegistry } from './tasks';
+import { WebofficeTokenStore } from './weboffice/tokens';
 
 export interface ImmCall {
   action: string;
@@ -20,6 +21,8 @@ export interface ImmCall {
   sourceIp: string;
   userAgent: string;
   requestId: string;
+  /** The Host header as the request arrived (WebofficeURL points back at it); default `localhost`. */
+  host?: string;
 }
 
 export interface ImmServiceOptions {
@@ -33,6 +36,8 @@ export interface ImmServiceOptions {
   tasks?: TaskRegistry;
   /** Default: the @ffmpeg-installer binary. */
   ffmpeg?: FfmpegRunner;
+  /** WebOffice sessions, shared with the viewer. Default: a store of its own with IMM's lifetimes. */
+  weboffice?: WebofficeTokenStore;
 }
 
 export class ImmService {
@@ -40,12 +45,14 @@ export class ImmService {
   private readonly now: () => number;
   readonly tasks: TaskRegistry;
   private readonly ffmpeg: FfmpegRunner;
+  readonly weboffice: WebofficeTokenStore;
 
   constructor(private readonly options: ImmServiceOptions) {
     this.actions = options.actions ?? IMM_ACTIONS;
     this.now = options.now ?? Date.now;
     this.tasks = options.tasks ?? createTaskRegistry({ now: this.now });
     this.ffmpeg = options.ffmpeg ?? createFfmpegRunner();
+    this.weboffice = options.weboffice ?? new WebofficeTokenStore({ now: this.now });
   }
 
   has(action: string): boolean {
@@ -81,7 +88,7 @@ export class ImmService {
     }
 
     return action.run(
-      { caller, project, credentialConfig, data: this.options.data, region: this.options.region, requestId: call.requestId, now: this.now, tasks: this.tasks, ffmpeg: this.ffmpeg },
+      { caller, project, credentialConfig, data: this.options.data, region: this.options.region, requestId: call.requestId, now: this.now, tasks: this.tasks, ffmpeg: this.ffmpeg, weboffice: this.weboffice, host: call.host ?? 'localhost' },
       input,
     );
   }

@@ -2,12 +2,14 @@
 // POST / with `x-acs-action` and `x-acs-version`, parameters in the query (JSON strings for structured
 // ones; a form body is merged in), ACS3-HMAC-SHA256 signatures — and JSON answers. Per request:
 // injected fault → count → action/version → signature → service → JSON. Every error is written here.
+// GET and HEAD under /office/ go to the WebOffice viewer instead (./weboffice/viewer.ts), before any of that.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createAcs3Verifier, errorBody, newRequestId, readRpcRequest, sendJson, type Acs3Error } from '../acs3';
 import type { Ram } from '../ram';
 import type { Telemetry } from '../telemetry';
 import { ImmError, immErrors } from './errors';
 import type { ImmService } from './ImmService';
+import { isViewerRequest } from './weboffice';
 
 export const IMM_VERSION = '2020-09-30';
 
@@ -17,6 +19,8 @@ export interface ImmHandlerOptions {
   telemetry: Telemetry;
   region: string;
   now?: () => number;
+  /** Serves the WebOffice viewer pages (GET /office/…); without it those requests are RPC like any other. */
+  viewer?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
 
 export function createImmHandler(options: ImmHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
@@ -48,6 +52,7 @@ export function createImmHandler(options: ImmHandlerOptions): (req: IncomingMess
         sourceIp: request.sourceIp,
         userAgent: request.userAgent,
         requestId,
+        host: requestHost(req),
       });
       options.telemetry.countSuccess('imm', request.action);
       return sendJson(res, 200, { RequestId: requestId, ...body }, requestId);
@@ -60,10 +65,22 @@ export function createImmHandler(options: ImmHandlerOptions): (req: IncomingMess
   };
 
   return (req, res) => {
-    handle(req, res).catch((error: unknown) => {
+    const { viewer } = options;
+    (viewer && isViewerRequest(req) ? viewer(req, res) : handle(req, res)).catch((error: unknown) => {
       // handle() answers every error itself; reaching here means the socket broke mid-response.
       console.error(`imm emulator: ${String((error as Error)?.message ?? error)}`);
       res.destroy();
     });
   };
+}
+
+/**
+ * `host[:port]` as the request reached this server, for URLs that point back at it (WebofficeURL). The Host
+ * header is signed by ACS3; anything that is not a plain host name or address falls back to the socket's.
+ */
+function requestHost(req: IncomingMessage): string {
+  const host = req.headers.host ?? '';
+  if (/^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/.test(host)) return host;
+  const address = req.socket.localAddress ?? '127.0.0.1';
+  return `${address.includes(':') ? `[${address}]` : address}:${req.socket.localPort ?? 80}`;
 }

@@ -3,6 +3,7 @@
 // operation means, RAM-authorized) | DataAccess.ts (IMM's own identity: the project's service role,
 // assumed through the offline STS, reading and writing OSS over HTTP so the bucket policy decides) |
 // ProjectRegistry.ts and tasks.ts (state; tasks run in a queue, media work through ffmpeg.ts). Point a client at it with `endpoint: '127.0.0.1:PORT', protocol: 'http'`.
+// The same server answers GET /office/… with the WebOffice viewer that GenerateWebofficeToken's URL opens (weboffice/).
 import { createServer, type Server } from 'node:http';
 import type { Ram } from '../ram';
 import { listen, type RunningServer } from '../server';
@@ -16,6 +17,7 @@ import { createOssReader, type ObjectReader } from './ossReader';
 import { createOssWriter, type ObjectWriter } from './ossWriter';
 import { ProjectRegistry, type Project } from './ProjectRegistry';
 import { createTaskRegistry, type TaskDoneHook, type TaskInfo } from './tasks';
+import { createViewer, WebofficeTokenStore } from './weboffice';
 
 export { IMM_SERVICE_PRINCIPAL, IMM_SESSION_NAME } from './DataAccess';
 export { ImmError } from './errors';
@@ -81,8 +83,11 @@ export function createImmEmulator(options: ImmEmulatorOptions): ImmEmulator {
   });
   const tasks = createTaskRegistry({ concurrency: options.taskConcurrency, onTaskDone: options.onTaskDone, now: options.now });
   const ffmpeg = createFfmpegRunner({ path: options.ffmpegPath });
-  const service = new ImmService({ ram: options.ram, projects: registry, data, region: options.region, now: options.now, tasks, ffmpeg });
-  const server = createServer(createImmHandler({ ram: options.ram, service, telemetry: options.telemetry, region: options.region, now: options.now }));
+  // One store for the actions that issue tokens and the viewer that accepts them.
+  const weboffice = new WebofficeTokenStore({ ...options.weboffice, now: options.now });
+  const service = new ImmService({ ram: options.ram, projects: registry, data, region: options.region, now: options.now, tasks, ffmpeg, weboffice });
+  const viewer = createViewer({ tokens: weboffice, data });
+  const server = createServer(createImmHandler({ ram: options.ram, service, telemetry: options.telemetry, region: options.region, now: options.now, viewer }));
   return {
     server,
     service,

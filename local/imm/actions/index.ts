@@ -2,7 +2,9 @@
 import { createMediaConvertTask } from './createMediaConvertTask';
 import { createOfficeConversionTask } from './createOfficeConversionTask';
 import { detectImageScore } from './detectImageScore';
+import { generateWebofficeToken } from './generateWebofficeToken';
 import { getTask } from './getTask';
+import { refreshWebofficeToken } from './refreshWebofficeToken';
 import type { ImmAction } from './types';
 
 export type { ActionContext, ImmAction } from './types';
@@ -12,4 +14,6 @@ export const IMM_ACTIONS: Readonly<Record<string, ImmAction<unknown>>> = {
   CreateMediaConvertTask: createMediaConvertTask as ImmAction<unknown>,
   CreateOfficeConversionTask: createOfficeConversionTask as ImmAction<unknown>,
   GetTask: getTask as ImmAction<unknown>,
+  GenerateWebofficeToken: generateWebofficeToken as ImmAction<unknown>,
+  RefreshWebofficeToken: refreshWebofficeToken as ImmAction<unknown>,
 };

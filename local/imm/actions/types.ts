@@ -8,6 +8,7 @@ import type { FfmpegRunner } from '../ffmpeg';
 import type { CredentialConfig, Params } from '../params';
 import type { Project } from '../ProjectRegistry';
 import type { TaskRegistry } from '../tasks';
+import type { WebofficeTokenStore } from '../weboffice/tokens';
 
 export interface ActionContext {
   caller: Caller;
@@ -21,6 +22,10 @@ export interface ActionContext {
   /** Asynchronous tasks of every project (CreateMediaConvertTask, GetTask). */
   tasks: TaskRegistry;
   ffmpeg: FfmpegRunner;
+  /** WebOffice sessions (GenerateWebofficeToken, RefreshWebofficeToken), shared with the viewer. */
+  weboffice: WebofficeTokenStore;
+  /** `host[:port]` the request reached IMM at: the WebofficeURL points back at the same server. */
+  host: string;
 }
 
 export interface ImmAction<Input> {
