@@ -3,7 +3,7 @@ import OSS from 'ali-oss';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startStack, type Stack, type StackInfo } from '../../local/stack';
+import { startStack, type Stack, type StackInfo, type StackOptions } from '../../local/stack';
 
 export interface TestStack extends Stack {
   logLines: string[];
@@ -18,6 +18,8 @@ export interface TestStackOptions {
   functionTimeoutSeconds?: number;
   /** Reuse a data directory (a restart); dispose() then leaves it in place. */
   dataDir?: string;
+  /** WebOffice token lifetimes of the local IMM, e.g. a 1-second access token to test expiry. */
+  weboffice?: StackOptions['weboffice'];
 }
 
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
@@ -32,6 +34,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     functionEnv: options.functionEnv,
     deliveryCopies: options.deliveryCopies,
     functionTimeoutSeconds: options.functionTimeoutSeconds,
+    weboffice: options.weboffice,
   });
   return {
     ...stack,
