@@ -74,7 +74,7 @@ export function invalidTokenPage(): string {
   return layout('Access token invalid or expired · WebOffice (local IMM)', { 'data-state': 'error', 'data-code': 'InvalidToken' }, [
     '<main class="message">',
     '<h1>The access token is invalid or expired</h1>',
-    '<p id="status" class="error">This preview link needs a valid <code>access_token</code> (or an <code>Authorization: Bearer</code> header). Access tokens last 30 minutes.</p>',
+    '<p id="status" class="error">This preview link needs a valid <code>access_token</code> (or an <code>Authorization: Bearer</code> header). Access tokens last 30 minutes unless the local stack was started with another <code>LOCAL_WEBOFFICE_ACCESS_TTL_SECONDS</code>.</p>',
     '<p>Get a new pair with <code>POST /documents/preview/refresh {"accessToken", "refreshToken"}</code> on the api (IMM RefreshWebofficeToken), ' +
       'or a new link with <code>POST /documents/preview {"uri"}</code> (IMM GenerateWebofficeToken), then open this page again with the new access token.</p>',
     '</main>',
