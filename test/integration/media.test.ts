@@ -34,17 +34,17 @@ describe('media conversion (local stack)', () => {
     // Prepare
     const partner = partnerClient(stack.info, true);
     // Act
-    await partner.put('incoming/videos/clip.mov', sample);
+    await partner.put('incoming/videos/clip.mp4', sample);
     await stack.quiescent();
-    const sidecar = await readSidecar(partner, 'incoming/videos/clip.mov');
+    const sidecar = await readSidecar(partner, 'incoming/videos/clip.mp4');
     const task = await waitForTask(stack.info, 'MediaConvert', sidecar.taskId, 20000);
-    const output = await partner.get('converted/incoming/videos/clip.mov.mp4');
+    const output = await partner.get('converted/incoming/videos/clip.mp4.mp4');
     const probeFile = path.join(dir, 'out.mp4');
     writeFileSync(probeFile, output.content as Buffer);
     const probe = JSON.parse((await run(FFPROBE, ['-v', 'error', '-of', 'json', '-show_streams', '-show_format', probeFile])).stdout);
     // Assess
-    expect(sidecarWrites(stack, 'incoming/videos/clip.mov')).toEqual(['submitted', 'succeeded']);
-    expect(sidecar).toMatchObject({ status: 'succeeded', operation: 'CreateMediaConvertTask', taskType: 'MediaConvert', target: `oss://${stack.info.bucket}/converted/incoming/videos/clip.mov.mp4` });
+    expect(sidecarWrites(stack, 'incoming/videos/clip.mp4')).toEqual(['submitted', 'succeeded']);
+    expect(sidecar).toMatchObject({ status: 'succeeded', operation: 'CreateMediaConvertTask', taskType: 'MediaConvert', target: `oss://${stack.info.bucket}/converted/incoming/videos/clip.mp4.mp4` });
     expect(Date.parse(sidecar.submittedAt)).toBeLessThanOrEqual(Date.parse(sidecar.processedAt));
     expect(task).toMatchObject({ taskId: sidecar.taskId, status: 'Succeeded' });
     expect(stack.telemetry.stats().invocations['on-task-done']).toBeGreaterThanOrEqual(1);
