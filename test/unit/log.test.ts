@@ -1,4 +1,4 @@
-import { createLogger, describeError } from '../../shared/log';
+import { createLogger, describeError, redactSecrets } from '../../shared/log';
 
 function capture() {
   const lines: string[] = [];
@@ -18,6 +18,28 @@ describe('createLogger', () => {
     expect(entry).toMatchObject({ level: 'info', msg: 'hello', fn: 'test' });
     expect(entry.credentials.accessKeyId).toBe('STS.visible');
     expect(lines[0]).not.toMatch(/TOP-SECRET|TOKEN-XYZ|Bearer abc|wo-token/);
+  });
+});
+
+describe('redactSecrets', () => {
+  it('censors secret-named keys in any case, in arrays and child bindings, and leaves the input untouched', () => {
+    // Prepare
+    const { lines, destination } = capture();
+    const log = createLogger({}, destination, 'info').child({ session: { SECURITYTOKEN: 'BOUND-SECRET' } });
+    const fields = { calls: [{ request: { headers: { 'X-Acs-Security-Token': 'HDR-SECRET' } } }], a: { b: { c: { d: { refreshtoken: 'DEEP-SECRET' } } } } };
+    // Act
+    log.warn(fields, 'nested');
+    // Assess
+    expect(lines[0]).not.toMatch(/BOUND-SECRET|HDR-SECRET|DEEP-SECRET/);
+    expect(JSON.parse(lines[0]).a.b.c.d.refreshtoken).toBe('[redacted]');
+    expect(fields.calls[0].request.headers['X-Acs-Security-Token']).toBe('HDR-SECRET');
+  });
+
+  it('returns objects without secrets as they are (no copy)', () => {
+    // Prepare
+    const fields = { bucket: 'b', key: 'k', nested: { status: 'succeeded' } };
+    // Act / Assess
+    expect(redactSecrets(fields)).toBe(fields);
   });
 });
 
