@@ -15,6 +15,7 @@ Writes every policy the cross-account flow needs, each granting the least it use
   <dir>/data-account/function-role-policy.json   function role: assume the operator role, read inputs, write results
   <dir>/media-account/operator-role-trust.json   trust policy of the operator role: the function role, with ExternalId
   <dir>/media-account/operator-role-policy.json  operator role: the IMM actions in use, ram:PassRole on IMM's role
+  <dir>/media-account/imm-service-role-policy.json  with notifyTopic: IMM's service role may publish task results
   <dir>/README.txt                               where each one goes
 and prints {"out":"<dir>","files":[…]} on stdout. Every policy lints clean before it is written.
 
@@ -32,6 +33,7 @@ deploy.json (example: cli/examples/deploy.json):
   functionRoleName   the functions' role in the data account, e.g. imm-bridge-fn
   externalId         the ExternalId the operator role requires (2-1224 of letters, digits and _+=,.@:/-)
   immServiceRoleName optional, the IMM project's service role (default AliyunIMMDefaultRole)
+  notifyTopic        optional, the media account's MNS topic for task results (IMM_NOTIFY_TOPIC)
 
 options:
   --config <file>  the deployment description; \`-\` reads standard input
@@ -77,6 +79,7 @@ export const deployConfigSchema = z
     functionRoleName: field(ROLE_NAME, ROLE_RULE),
     externalId: field(/^[\w+=,.@:/-]{2,1224}$/, '2-1224 letters, digits or `_+=,.@:/-` (sts ExternalId rules)'),
     immServiceRoleName: field(ROLE_NAME, ROLE_RULE).optional(),
+    notifyTopic: field(/^[A-Za-z][A-Za-z0-9-]{0,255}$/, 'an mns topic name of 1-256 letters, digits or `-`, starting with a letter').optional(),
   })
   .superRefine((config, ctx) => {
     // Nothing may be written under the input prefix, or the OSS trigger would fire on its own output (DESIGN §1).
@@ -111,6 +114,7 @@ const OUTPUTS: readonly Output[] = [
   { file: 'data-account/function-role-policy.json', policy: 'functionRolePolicy', kind: 'identity' },
   { file: 'media-account/operator-role-trust.json', policy: 'operatorTrustPolicy', kind: 'trust' },
   { file: 'media-account/operator-role-policy.json', policy: 'operatorRolePolicy', kind: 'identity' },
+  { file: 'media-account/imm-service-role-policy.json', policy: 'immServiceRolePolicy', kind: 'identity' },
 ];
 
 export function runGenerate(argv: readonly string[], io: Io): number {
@@ -125,15 +129,17 @@ export function runGenerate(argv: readonly string[], io: Io): number {
   if (!validated.ok) throw new UsageError(`${COMMAND}: invalid deploy config \`${configFile}\`: ${validated.problems.join('; ')}`);
   const { config } = validated;
   const policies = generatePolicies(config);
+  // Optional policies (the service role's, without a notify topic) are not generated, so not written.
+  const outputs = OUTPUTS.filter(({ policy }) => policies[policy] !== undefined);
 
   // A generated policy that lints with any finding is a bug here, never something to hand to a user.
-  const findings = OUTPUTS.flatMap(({ file, policy, kind }) => lintPolicy(policies[policy], kind).map((f) => `${file}: ${f.code} at \`${f.path}\`: ${f.message}`));
+  const findings = outputs.flatMap(({ file, policy, kind }) => lintPolicy(policies[policy], kind).map((f) => `${file}: ${f.code} at \`${f.path}\`: ${f.message}`));
   if (findings.length > 0) {
     io.stderr(`${COMMAND}: a generated policy did not lint clean: ${findings.join('; ')}\n`);
     return EXIT.failed;
   }
   try {
-    for (const { file, policy } of OUTPUTS) {
+    for (const { file, policy } of outputs) {
       const target = path.join(out, file);
       mkdirSync(path.dirname(target), { recursive: true });
       writeFileSync(target, `${JSON.stringify(policies[policy], null, 2)}\n`);
@@ -142,7 +148,7 @@ export function runGenerate(argv: readonly string[], io: Io): number {
   } catch (error) {
     throw new UsageError(`${COMMAND}: cannot write to \`${values.out}\`: ${lower(error)}`);
   }
-  printJson(io, { out, files: [...OUTPUTS.map((o) => o.file), 'README.txt'] });
+  printJson(io, { out, files: [...outputs.map((o) => o.file), 'README.txt'] });
   return EXIT.ok;
 }
 

@@ -5,8 +5,11 @@
 //             "MessageTag"?,"PublishTime"} (FC's MNS topic trigger event; see shared/fc/mnsEvent.ts for sources)
 //   STREAM → the message body itself.
 // A filterTag delivers only messages published with that tag, as MNS does. There is no MNS HTTP API here:
-// IMM (in-process) is the only publisher.
+// IMM (in-process) is the only publisher, and RAM decides whether its identity may `mns:PublishMessage` on
+// `acs:mns:<region>:<owner>:/topics/<name>/messages` (a publisher of another account is refused: topics have no
+// resource policies).
 import { createHash, randomBytes } from 'node:crypto';
+import type { Caller, Ram } from './ram';
 import type { Telemetry } from './telemetry';
 
 export type NotifyContentFormat = 'JSON' | 'STREAM';
@@ -24,6 +27,8 @@ export interface TopicTrigger {
 
 export interface MnsTopicsOptions {
   telemetry: Telemetry;
+  ram: Ram;
+  region: string;
   /** Hands one event to FC's async invocation queue. */
   deliver(functionName: string, payload: string, label: string): void;
   now?: () => number;
@@ -34,6 +39,14 @@ export class TopicNotFoundError extends Error {
   constructor(owner: string, name: string) {
     super(`The topic \`${name}\` of account \`${owner}\` does not exist.`);
     this.name = 'TopicNotFoundError';
+  }
+}
+
+export class MnsAccessDeniedError extends Error {
+  readonly code = 'AccessDenied';
+  constructor(detail: string) {
+    super(`You are not authorized to do this action: ${detail}`);
+    this.name = 'MnsAccessDeniedError';
   }
 }
 
@@ -59,11 +72,17 @@ export class MnsTopics {
     subscribers.push(trigger);
   }
 
-  /** PublishMessage: returns the message id once every subscriber's invocation is queued. */
-  publish(owner: string, name: string, body: string, tag?: string): string {
+  /** PublishMessage as `publisher`: returns the message id once every subscriber's invocation is queued. */
+  publish(publisher: Caller, owner: string, name: string, body: string, tag?: string): string {
     this.options.telemetry.countCall('mns', 'PublishMessage');
     const subscribers = this.topics.get(topicKey(owner, name));
     if (!subscribers) throw new TopicNotFoundError(owner, name);
+    const resource = `acs:mns:${this.options.region}:${owner}:/topics/${name}/messages`;
+    if (publisher.accountId !== owner) throw new MnsAccessDeniedError(`${publisher.arn} may not publish to a topic of account ${owner}`);
+    const decision = this.options.ram.authorizeIdentity('mns', publisher, 'mns:PublishMessage', resource, { 'acs:CurrentTime': new Date(this.now()).toISOString() });
+    if (decision.decision !== 'Allow') {
+      throw new MnsAccessDeniedError(`${publisher.arn} was denied mns:PublishMessage on ${resource} (${decision.decision}): ${decision.explanation.join('; ')}`);
+    }
     if (Buffer.byteLength(body) > MAX_MESSAGE_BYTES) throw new Error(`the message exceeds ${MAX_MESSAGE_BYTES} bytes`);
     const messageId = randomBytes(16).toString('hex').toUpperCase();
     const publishTime = this.now();

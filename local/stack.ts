@@ -112,6 +112,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const deploy: DeployConfig = {
     ...DEMO,
     operations: [...IMM_OPERATIONS],
+    notifyTopic: DEMO.notifyTopic,
     externalId: `imm-bridge-${randomBytes(8).toString('hex')}`,
   };
   const policies = generatePolicies(deploy);
@@ -122,7 +123,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const mediaAdmin = ram.addUser(deploy.mediaAccountId, 'admin', [ADMIN_POLICY]);
   const functionRole = ram.addRole(deploy.dataAccountId, deploy.functionRoleName, policies.functionRoleTrustPolicy, [policies.functionRolePolicy]);
   const operatorRole = ram.addRole(deploy.mediaAccountId, deploy.operatorRoleName, policies.operatorTrustPolicy, [policies.operatorRolePolicy]);
-  ram.addRole(deploy.mediaAccountId, 'AliyunIMMDefaultRole', IMM_SERVICE_ROLE_TRUST, [IMM_SERVICE_ROLE_POLICY]);
+  // IMM's service role: OSS in its own account, plus what `policy generate` says it needs to publish task results.
+  ram.addRole(deploy.mediaAccountId, 'AliyunIMMDefaultRole', IMM_SERVICE_ROLE_TRUST, [IMM_SERVICE_ROLE_POLICY, ...(policies.immServiceRolePolicy ? [policies.immServiceRolePolicy] : [])]);
 
   const servers: RunningServer[] = [];
   const closeAll = async () => {
@@ -147,7 +149,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const stsServer = await sts.start(portFor(1), host);
     servers.push(stsServer);
 
-    const topics = new MnsTopics({ telemetry, deliver: (fn, payload, label) => runnerRef.current?.deliverAsync(fn, payload, label) });
+    const topics = new MnsTopics({ telemetry, ram, region: deploy.region, deliver: (fn, payload, label) => runnerRef.current?.deliverAsync(fn, payload, label) });
     topics.createTopic(deploy.mediaAccountId, DEMO.notifyTopic);
     const imm = createImmEmulator({
       ram,
@@ -156,11 +158,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       sts: sts.service,
       ossEndpoint,
       weboffice: options.weboffice,
-      // IMM publishes a finished task's result to the topic its Notification names, in the project owner's account.
-      onTaskDone: (notification, task, project) => {
+      // IMM publishes a finished task's result, as the project's service role, to the topic its Notification names
+      // in the project owner's account. A refusal loses the notification (the emulator logs it), as in the cloud.
+      onTaskDone: async (notification, task, project) => {
         if (!notification.MNS) return;
+        const serviceRole = `acs:ram::${project.accountId}:role/${project.serviceRole}`;
+        const identity = await sts.service.assumeRoleAsService('imm.aliyuncs.com', serviceRole, 'imm-service');
         const message = taskMessage(task, project, deploy.region, Date.now(), randomUUID().toUpperCase());
-        topics.publish(project.accountId, notification.MNS.TopicName, JSON.stringify(message));
+        topics.publish(identity.caller, project.accountId, notification.MNS.TopicName, JSON.stringify(message));
       },
     });
     imm.projects.create(deploy.mediaAccountId, deploy.immProject);

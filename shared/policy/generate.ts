@@ -28,6 +28,8 @@ export interface DeployConfig {
   externalId: string;
   /** The IMM project's service role in the media account. Default `AliyunIMMDefaultRole`. */
   immServiceRoleName?: string;
+  /** The media account's MNS topic IMM publishes task results to (IMM_NOTIFY_TOPIC); none: no notifications. */
+  notifyTopic?: string;
 }
 
 export interface PolicyDocument {
@@ -46,6 +48,12 @@ export interface GeneratedPolicies {
   operatorTrustPolicy: PolicyDocument;
   /** Media account: permissions of the operator role. */
   operatorRolePolicy: PolicyDocument;
+  /**
+   * Media account, with a notify topic only: what IMM's service role needs to publish task results to it
+   * (IMM docs, "custom permissions for media transcoding": the service role must be allowed
+   * `mns:PublishMessage` on `acs:mns:<region>:<uid>:/topics/<topic>/messages`).
+   */
+  immServiceRolePolicy?: PolicyDocument;
 }
 
 /** Tasks write outputs; without these operations IMM only reads. */
@@ -104,5 +112,20 @@ export function generatePolicies(c: DeployConfig): GeneratedPolicies {
         { Sid: 'PassImmServiceRole', Effect: 'Allow', Action: ['ram:PassRole'], Resource: [`acs:ram::${c.mediaAccountId}:role/${serviceRole}`] },
       ],
     },
+    ...(c.notifyTopic
+      ? {
+          immServiceRolePolicy: {
+            Version: '1' as const,
+            Statement: [
+              {
+                Sid: 'PublishTaskNotifications',
+                Effect: 'Allow',
+                Action: ['mns:PublishMessage'],
+                Resource: [`acs:mns:${c.region}:${c.mediaAccountId}:/topics/${c.notifyTopic}/messages`],
+              },
+            ],
+          },
+        }
+      : {}),
   };
 }

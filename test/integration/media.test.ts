@@ -78,6 +78,28 @@ describe('media conversion (local stack)', () => {
     }
   });
 
+  it('without mns:PublishMessage for IMM\'s service role, the task succeeds but its notification is lost: the sidecar stays submitted', async () => {
+    // Prepare
+    const partner = partnerClient(stack.info, true);
+    const serviceRole = stack.ram.findRole(`acs:ram::${stack.info.accounts.media.uid}:role/AliyunIMMDefaultRole`)!;
+    const policies = serviceRole.policies;
+    serviceRole.policies = policies.filter((p) => !JSON.stringify(p).includes('mns:PublishMessage'));
+    try {
+      // Act
+      await partner.put('incoming/videos/silent.mp4', sample);
+      await stack.quiescent();
+      const sidecar = await readSidecar(partner, 'incoming/videos/silent.mp4');
+      const task = await waitForTask(stack.info, 'MediaConvert', sidecar.taskId, 20000);
+      const denial = stack.telemetry.recentDecisions().find((d) => d.action === 'mns:PublishMessage' && d.decision !== 'Allow');
+      // Assess
+      expect(task.status).toBe('Succeeded');
+      expect(sidecar.status).toBe('submitted');
+      expect(denial).toMatchObject({ service: 'mns', principal: expect.stringContaining('assumed-role/AliyunIMMDefaultRole/'), resource: expect.stringContaining(':/topics/imm-bridge-task-done/messages') });
+    } finally {
+      serviceRole.policies = policies;
+    }
+  });
+
   it('POST /media/convert answers 202 and GET /tasks follows the task to Succeeded', async () => {
     // Prepare
     await partnerClient(stack.info).put('incoming/api/clip.mp4', sample);

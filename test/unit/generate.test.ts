@@ -46,6 +46,7 @@ const KINDS: Record<keyof GeneratedPolicies, PolicyKind> = {
   functionRolePolicy: 'identity',
   operatorTrustPolicy: 'trust',
   operatorRolePolicy: 'identity',
+  immServiceRolePolicy: 'identity',
 };
 
 describe('generatePolicies', () => {
@@ -54,8 +55,11 @@ describe('generatePolicies', () => {
     ['scoring only', { ...demo, operations: ['DetectImageScore'] }],
     ['one account for data and media', { ...demo, mediaAccountId: DATA }],
     ['a custom imm service role and nested prefixes', { ...demo, immServiceRoleName: 'imm-custom-role', inputPrefix: 'in/raw/', resultsPrefix: 'out/results/', outputPrefix: 'out/converted/' }],
+    ['task notifications to an mns topic', { ...demo, notifyTopic: 'imm-bridge-task-done' }],
   ];
-  const cases = variants.flatMap(([name, config]) => (Object.keys(KINDS) as (keyof GeneratedPolicies)[]).map((policy) => [name, policy, config] as const));
+  const cases = variants.flatMap(([name, config]) =>
+    (Object.keys(KINDS) as (keyof GeneratedPolicies)[]).filter((policy) => generatePolicies(config)[policy] !== undefined).map((policy) => [name, policy, config] as const),
+  );
 
   it.each(cases)('%s: %s lints with no finding at all', (_name, policy, config) => {
     // Prepare
@@ -88,6 +92,20 @@ describe('generatePolicies', () => {
 
     // Assess
     expect(Object.keys(generated).sort()).toEqual(['bucketPolicy', 'functionRolePolicy', 'functionRoleTrustPolicy', 'operatorRolePolicy', 'operatorTrustPolicy']);
+  });
+
+  it('with a notify topic, lets IMM\'s service role publish to that topic of the media account and nothing else', () => {
+    // Prepare
+    const config: DeployConfig = { ...demo, notifyTopic: 'imm-bridge-task-done' };
+    const serviceRole = { kind: 'assumed-role' as const, arn: `arn:sts::${MEDIA}:assumed-role/AliyunIMMDefaultRole/imm-service`, accountId: MEDIA };
+    const request = (resource: string): AuthRequest => ({ principal: serviceRole.arn, action: 'mns:PublishMessage', resource, context: {} });
+    // Act
+    const policy = parsed(generatePolicies(config).immServiceRolePolicy, 'identity');
+    const own = authorizeIdentity({ request: request(`acs:mns:cn-hangzhou:${MEDIA}:/topics/imm-bridge-task-done/messages`), identityPolicies: [policy] });
+    const other = authorizeIdentity({ request: request(`acs:mns:cn-hangzhou:${MEDIA}:/topics/other/messages`), identityPolicies: [policy] });
+    // Assess
+    expect(own.decision).toBe('Allow');
+    expect(other.decision).toBe('ImplicitDeny');
   });
 });
 

@@ -4,28 +4,39 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FcRunner } from '../../local/fc';
-import { MnsTopics, TopicNotFoundError } from '../../local/mns';
+import { MnsAccessDeniedError, MnsTopics, TopicNotFoundError } from '../../local/mns';
+import { Ram, type Caller } from '../../local/ram';
 import { Telemetry } from '../../local/telemetry';
 import { parseMnsEvent } from '../../shared/fc/mnsEvent';
+
+const MEDIA = '2000000000000002';
+const OTHER = '3000000000000003';
+const TRUST = { Version: '1', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: ['imm.aliyuncs.com'] } }] };
+const publishTo = (account: string, topic: string) => ({ Version: '1', Statement: [{ Effect: 'Allow', Action: ['mns:PublishMessage'], Resource: [`acs:mns:cn-hangzhou:${account}:/topics/${topic}/messages`] }] });
 
 function topics() {
   const delivered: { functionName: string; payload: string; label: string }[] = [];
   const telemetry = new Telemetry();
-  const mns = new MnsTopics({ telemetry, deliver: (functionName, payload, label) => void delivered.push({ functionName, payload, label }), now: () => 1550216302888 });
-  mns.createTopic('2', 'done');
-  return { mns, delivered, telemetry };
+  const ram = new Ram(telemetry);
+  ram.addAccount(MEDIA, 'media');
+  ram.addAccount(OTHER, 'other');
+  const session = (account: string, policies: unknown[]): Caller => ram.issueSession(ram.addRole(account, `imm-${policies.length}-${account.slice(0, 1)}`, TRUST, policies), 'imm-service', 3600).caller;
+  const mns = new MnsTopics({ telemetry, ram, region: 'cn-hangzhou', deliver: (functionName, payload, label) => void delivered.push({ functionName, payload, label }), now: () => 1550216302888 });
+  mns.createTopic(MEDIA, 'done');
+  const imm = session(MEDIA, [publishTo(MEDIA, 'done')]);
+  return { mns, delivered, telemetry, imm, session };
 }
 
 describe('MnsTopics', () => {
   it('delivers the JSON format that shared/fc/mnsEvent parses, with an MD5 of the body', () => {
     // Prepare
-    const { mns, delivered, telemetry } = topics();
-    mns.addTrigger({ topicOwner: '2', topicName: 'done', functionName: 'f', subscriber: '1', format: 'JSON' });
+    const { mns, delivered, telemetry, imm } = topics();
+    mns.addTrigger({ topicOwner: MEDIA, topicName: 'done', functionName: 'f', subscriber: '1', format: 'JSON' });
     // Act
-    const messageId = mns.publish('2', 'done', 'hello');
+    const messageId = mns.publish(imm, MEDIA, 'done', 'hello');
     // Assess
     const event = JSON.parse(delivered[0].payload);
-    expect(event).toMatchObject({ TopicOwner: '2', TopicName: 'done', Subscriber: '1', MessageId: messageId, Message: 'hello', MessageMD5: '5D41402ABC4B2A76B9719D911017C592', PublishTime: 1550216302888 });
+    expect(event).toMatchObject({ TopicOwner: MEDIA, TopicName: 'done', Subscriber: '1', MessageId: messageId, Message: 'hello', MessageMD5: '5D41402ABC4B2A76B9719D911017C592', PublishTime: 1550216302888 });
     expect(parseMnsEvent(Buffer.from(delivered[0].payload))).toMatchObject({ body: 'hello', messageId, topicName: 'done' });
     expect(delivered[0]).toMatchObject({ functionName: 'f', label: `done/${messageId}` });
     expect(telemetry.stats().succeeded['mns:PublishMessage']).toBe(1);
@@ -33,12 +44,12 @@ describe('MnsTopics', () => {
 
   it('delivers the body alone in the STREAM format, and honours filter tags', () => {
     // Prepare
-    const { mns, delivered } = topics();
-    mns.addTrigger({ topicOwner: '2', topicName: 'done', functionName: 'stream', subscriber: '1', format: 'STREAM' });
-    mns.addTrigger({ topicOwner: '2', topicName: 'done', functionName: 'tagged', subscriber: '1', format: 'JSON', filterTag: 'imm' });
+    const { mns, delivered, imm } = topics();
+    mns.addTrigger({ topicOwner: MEDIA, topicName: 'done', functionName: 'stream', subscriber: '1', format: 'STREAM' });
+    mns.addTrigger({ topicOwner: MEDIA, topicName: 'done', functionName: 'tagged', subscriber: '1', format: 'JSON', filterTag: 'imm' });
     // Act
-    mns.publish('2', 'done', 'untagged');
-    mns.publish('2', 'done', 'tagged body', 'imm');
+    mns.publish(imm, MEDIA, 'done', 'untagged');
+    mns.publish(imm, MEDIA, 'done', 'tagged body', 'imm');
     // Assess
     expect(delivered.map((d) => [d.functionName, d.functionName === 'stream' ? d.payload : JSON.parse(d.payload).Message])).toEqual([
       ['stream', 'untagged'],
@@ -49,11 +60,25 @@ describe('MnsTopics', () => {
 
   it('refuses an unknown topic (another account has no such topic) and a message over 64 KiB', () => {
     // Prepare
-    const { mns } = topics();
+    const { mns, imm } = topics();
     // Act / Assess
-    expect(() => mns.publish('1', 'done', 'x')).toThrow(TopicNotFoundError);
-    expect(() => mns.addTrigger({ topicOwner: '1', topicName: 'done', functionName: 'f', subscriber: '1', format: 'JSON' })).toThrow(TopicNotFoundError);
-    expect(() => mns.publish('2', 'done', 'x'.repeat(64 * 1024 + 1))).toThrow(/64|65536/);
+    expect(() => mns.publish(imm, OTHER, 'done', 'x')).toThrow(TopicNotFoundError);
+    expect(() => mns.addTrigger({ topicOwner: OTHER, topicName: 'done', functionName: 'f', subscriber: '1', format: 'JSON' })).toThrow(TopicNotFoundError);
+    expect(() => mns.publish(imm, MEDIA, 'done', 'x'.repeat(64 * 1024 + 1))).toThrow(/64|65536/);
+  });
+
+  it('lets only a publisher of the owner account that RAM allows mns:PublishMessage on the topic publish', () => {
+    // Prepare
+    const { mns, delivered, session } = topics();
+    mns.addTrigger({ topicOwner: MEDIA, topicName: 'done', functionName: 'f', subscriber: '1', format: 'JSON' });
+    const withoutGrant = session(MEDIA, []);
+    const otherTopicGrant = session(MEDIA, [publishTo(MEDIA, 'other'), { Version: '1', Statement: [] }]);
+    const otherAccount = session(OTHER, [publishTo(MEDIA, 'done')]);
+    // Act / Assess
+    expect(() => mns.publish(withoutGrant, MEDIA, 'done', 'x')).toThrow(MnsAccessDeniedError);
+    expect(() => mns.publish(otherTopicGrant, MEDIA, 'done', 'x')).toThrow(/ImplicitDeny/);
+    expect(() => mns.publish(otherAccount, MEDIA, 'done', 'x')).toThrow(/may not publish to a topic of account/);
+    expect(delivered).toEqual([]);
   });
 });
 
