@@ -164,15 +164,23 @@ Data account ${c.dataAccountId} (owns bucket ${c.bucket} and the functions)
   data-account/function-role-trust.json
       the trust policy of RAM role ${c.functionRoleName} (RAM console: Roles > ${c.functionRoleName} > Trust Policy)
   data-account/function-role-policy.json
-      a custom policy to create and attach to RAM role ${c.functionRoleName}; set this role on both functions
+      a custom policy to create and attach to RAM role ${c.functionRoleName}; set this role on all three functions
 
 Media account ${c.mediaAccountId} (owns IMM project ${c.immProject} in ${c.region})
   media-account/operator-role-trust.json
       the trust policy of RAM role ${c.operatorRoleName}: only the function role, and only with the ExternalId
   media-account/operator-role-policy.json
       a custom policy to create and attach to RAM role ${c.operatorRoleName}
+${notifyLines(c)}
+Then set on every function (s.yaml): IMM_ROLE_ARN=${operatorArn}
+and IMM_ROLE_EXTERNAL_ID=${c.externalId}${c.notifyTopic ? `\nand IMM_NOTIFY_TOPIC=${c.notifyTopic}` : ''}
+`;
+}
 
-Then set on both functions (s.yaml): IMM_ROLE_ARN=${operatorArn}
-and IMM_ROLE_EXTERNAL_ID=${c.externalId}
+function notifyLines(c: DeployConfig): string {
+  if (!c.notifyTopic) return '';
+  return `  media-account/imm-service-role-policy.json
+      a custom policy to attach to IMM's service role ${c.immServiceRoleName ?? 'AliyunIMMDefaultRole'}: IMM may publish task
+      results to MNS topic ${c.notifyTopic}; create that topic in ${c.region}
 `;
 }

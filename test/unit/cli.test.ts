@@ -265,6 +265,8 @@ describe('policy generate', () => {
     'data-account/function-role-policy.json',
     'media-account/operator-role-trust.json',
     'media-account/operator-role-policy.json',
+    // The example sets notifyTopic: IMM's service role needs to publish task results.
+    'media-account/imm-service-role-policy.json',
   ];
 
   it('writes one file per policy, grouped by account, plus a readme', () => {
@@ -281,6 +283,7 @@ describe('policy generate', () => {
     const readme = readFileSync(path.join(out, 'README.txt'), 'utf8');
     for (const file of files) expect(readme).toContain(file);
     expect(readme).toContain('IMM_ROLE_ARN=acs:ram::2000000000000002:role/imm-bridge-operator');
+    expect(readme).toContain('IMM_NOTIFY_TOPIC=imm-bridge-task-done');
   });
 
   it.each(files)('writes %s so that `policy lint` finds nothing in it', (file) => {
