@@ -10,6 +10,7 @@ import { Ram, type AccessKey, type Caller } from '../../local/ram';
 import { StsService } from '../../local/sts';
 import { Telemetry } from '../../local/telemetry';
 import { sceneJpeg } from '../helpers/images';
+import { immFailure } from '../helpers/immError';
 
 const DATA = '1000000000000001';
 const MEDIA = '2000000000000002';
@@ -58,15 +59,7 @@ describe('ImmService', () => {
   };
   const score = (params: Record<string, string> = {}, caller?: Caller) => call({ ProjectName: 'immtest', SourceURI: SOURCE, ...params }, caller);
 
-  /** The ImmError a call rejects with. */
-  const failure = async (promise: Promise<unknown>): Promise<ImmError> => {
-    const error = await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    if (!(error instanceof ImmError)) throw new Error(`expected an ImmError, got ${String(error)}`);
-    return error;
-  };
+  const failure = immFailure;
 
   it('scores the object it read as the project service role', async () => {
     // Act

@@ -10,6 +10,7 @@ import { WebofficeTokenStore } from '../../local/imm/weboffice/tokens';
 import { Ram, type AccessKey } from '../../local/ram';
 import { StsService } from '../../local/sts';
 import { Telemetry } from '../../local/telemetry';
+import { immFailure } from '../helpers/immError';
 
 const MEDIA = '2000000000000002';
 const REGION = 'cn-hangzhou';
@@ -48,15 +49,7 @@ describe('WebOffice actions', () => {
   };
   const generate = (params: Record<string, string> = {}) => call('GenerateWebofficeToken', { SourceURI: SOURCE, Permission: '{"Readonly":true}', ...params });
 
-  /** The ImmError a call rejects with. */
-  const failure = async (promise: Promise<unknown>): Promise<ImmError> => {
-    const error = await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    if (!(error instanceof ImmError)) throw new Error(`expected an ImmError, got ${String(error)}`);
-    return error;
-  };
+  const failure = immFailure;
 
   it('reads the document as the service role and answers a viewer URL on the host the request reached', async () => {
     // Act
