@@ -33,6 +33,9 @@ const CENSOR = '[redacted]';
  */
 export function redactSecrets(value: unknown, depth = 0): unknown {
   if (depth >= MAX_DEPTH || value === null || typeof value !== 'object') return value;
+  // pino's serializers run after this formatter: an Error is serialized here (message, stack, enumerable fields,
+  // cause and aggregated errors become plain data) so that all of it is walked.
+  if (value instanceof Error) return redactSecrets(pino.stdSerializers.err(value), depth);
   if (Array.isArray(value)) {
     let changed = false;
     const items = value.map((item) => {
@@ -60,6 +63,8 @@ export function createLogger(bindings: Record<string, unknown> = {}, destination
       base: bindings,
       messageKey: 'msg',
       timestamp: pino.stdTimeFunctions.isoTime,
+      // Errors are already serialized (and redacted) by the log formatter; pino's default would re-serialize them.
+      serializers: { err: (value: unknown) => (value instanceof Error ? redactSecrets(value) : value) },
       formatters: {
         level: (label) => ({ level: label }),
         bindings: (fields) => redactSecrets(fields) as Record<string, unknown>,
@@ -71,14 +76,20 @@ export function createLogger(bindings: Record<string, unknown> = {}, destination
   return redactingChildren(logger);
 }
 
-/** pino applies no formatter to a child's bindings, so they are redacted on their way in. */
+/**
+ * pino applies no formatter to a child's bindings, so they are redacted on their way in. The wrapper is set once,
+ * on the root: children inherit it through their prototype and call it with themselves as `this`, so a child of a
+ * child keeps both sets of bindings.
+ */
 interface Parent {
   child(bindings: Record<string, unknown>, options?: unknown): Parent;
 }
 function redactingChildren<L>(logger: L): L {
-  const parent = logger as unknown as Parent;
-  const child = parent.child.bind(parent);
-  parent.child = (bindings, options) => redactingChildren(child(redactSecrets(bindings) as Record<string, unknown>, options));
+  const root = logger as unknown as Parent;
+  const original = root.child;
+  root.child = function (this: Parent, bindings, options) {
+    return original.call(this, redactSecrets(bindings) as Record<string, unknown>, options);
+  };
   return logger;
 }
 

@@ -35,6 +35,30 @@ describe('redactSecrets', () => {
     expect(fields.calls[0].request.headers['X-Acs-Security-Token']).toBe('HDR-SECRET');
   });
 
+  it('keeps every level of bindings: a child of a child logs its parent\'s bindings too', () => {
+    // Prepare
+    const { lines, destination } = capture();
+    const log = createLogger({ fn: 'on-upload' }, destination, 'info').child({ requestId: 'R-1' }).child({ key: 'incoming/a.jpg' });
+    // Act
+    log.info('record');
+    // Assess
+    expect(JSON.parse(lines[0])).toMatchObject({ fn: 'on-upload', requestId: 'R-1', key: 'incoming/a.jpg', msg: 'record' });
+  });
+
+  it('redacts inside errors (enumerable fields, causes, aggregated errors) and keeps their message and stack', () => {
+    // Prepare
+    const { lines, destination } = capture();
+    const log = createLogger({}, destination, 'info');
+    const inner = Object.assign(new Error('inner'), { token: 'AGG-SECRET' });
+    const withCause = Object.assign(new Error('outer', { cause: Object.assign(new Error('cause'), { securityToken: 'CAUSE-SECRET' }) }), { accessKeySecret: 'OWN-SECRET' });
+    // Act
+    log.error({ err: withCause, other: new AggregateError([inner], 'many') }, 'failed');
+    // Assess
+    expect(lines[0]).not.toMatch(/AGG-SECRET|CAUSE-SECRET|OWN-SECRET/);
+    const entry = JSON.parse(lines[0]);
+    expect(entry.err).toMatchObject({ type: 'Error', message: expect.stringContaining('outer'), stack: expect.stringContaining('Error: outer'), accessKeySecret: '[redacted]' });
+  });
+
   it('returns objects without secrets as they are (no copy)', () => {
     // Prepare
     const fields = { bucket: 'b', key: 'k', nested: { status: 'succeeded' } };
