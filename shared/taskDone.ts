@@ -46,10 +46,14 @@ export async function processTaskDone(notice: TaskNotice, runtime: Runtime, invo
   const current = await sidecars.read(upload.bucket, upload.key);
   if (!current || current.taskId !== task.taskId) {
     // on-upload writes the sidecar right after IMM accepts the task, so a fast task can finish first; until then
-    // the sidecar is missing or still the previous upload's. on-upload's claim on this version tells the cases apart.
-    const claim = upload.eTag ? await sidecars.readClaim(upload.bucket, upload.key, upload.eTag) : undefined;
-    if (!current || claim?.state === 'running') return pending(log, 'on-upload has not written the sidecar for this task yet');
-    return ignored(log, 'the sidecar tracks another task (the object was uploaded again)');
+    // the sidecar is missing or still the previous upload's. on-upload's live claim on this version says it is
+    // still coming. Anything else (the claim settled or expired: the sidecar was deleted, or that attempt died)
+    // will never change, and re-delivering it for a day would only cost GetTask calls.
+    if (!upload.eTag) return current ? ignored(log, 'the sidecar tracks another task') : pending(log, 'the upload has no sidecar yet');
+    const claim = await sidecars.readClaim(upload.bucket, upload.key, upload.eTag);
+    const live = claim?.state === 'running' && (!claim.expiresAt || Date.parse(claim.expiresAt) > Date.now());
+    if (live) return pending(log, 'on-upload has not written the sidecar for this task yet');
+    return ignored(log, current ? 'the sidecar tracks another task (the object was uploaded again)' : 'the upload has no sidecar, and on-upload is not writing one');
   }
   if (current.status !== 'submitted') return ignored(log, `the sidecar already says \`${current.status}\``);
 
@@ -81,7 +85,8 @@ function uploadOf(userData: string | undefined, runtime: Runtime): (OssLocation 
   }
   const { allowedBuckets, inputPrefix } = runtime.config;
   if (!allowedBuckets.has(location.bucket) || !location.key.startsWith(inputPrefix)) return undefined;
-  return { ...location, ...(typeof eTag === 'string' && eTag ? { eTag } : {}) };
+  // The eTag names a claim object; only what OSS writes in an ETag (hex, `-`, quotes) is taken.
+  return { ...location, ...(typeof eTag === 'string' && /^[A-Za-z0-9"-]{1,80}$/.test(eTag) ? { eTag } : {}) };
 }
 
 /** The task's own Code and Message, with a hint where the fix is known: most failures are missing grants. */

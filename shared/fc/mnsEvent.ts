@@ -25,9 +25,10 @@ export interface TopicMessage {
 const MAX_EVENT_BYTES = 256 * 1024;
 
 export function parseMnsEvent(event: unknown): TopicMessage {
-  const text = Buffer.isBuffer(event) ? event.toString('utf8') : typeof event === 'string' ? event : undefined;
-  if (text === undefined) throw new BadRequestError('MNS event payload is not a Buffer or string', 'is the function wired to an MNS topic trigger?', 'InvalidEvent');
-  if (Buffer.byteLength(text) > MAX_EVENT_BYTES) throw new BadRequestError(`MNS event payload exceeds ${MAX_EVENT_BYTES} bytes`, undefined, 'InvalidEvent');
+  if (!Buffer.isBuffer(event) && typeof event !== 'string') throw new BadRequestError('MNS event payload is not a Buffer or string', 'is the function wired to an MNS topic trigger?', 'InvalidEvent');
+  // Measured before decoding, so an oversized payload costs nothing.
+  if ((Buffer.isBuffer(event) ? event.length : Buffer.byteLength(event)) > MAX_EVENT_BYTES) throw new BadRequestError(`MNS event payload exceeds ${MAX_EVENT_BYTES} bytes`, undefined, 'InvalidEvent');
+  const text = Buffer.isBuffer(event) ? event.toString('utf8') : event;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

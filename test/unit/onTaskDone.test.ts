@@ -154,14 +154,29 @@ describe('on-task-done handler', () => {
     expect(sidecars.get('test-bucket-2024/incoming/v/clip.mp4')!.error!.hint).toContain('`oss:GetObject` on `acs:oss:*:*:test-bucket-2024/incoming/*`');
   });
 
-  it('asks for re-delivery (throws a retryable error) while the task runs or before the sidecar exists', async () => {
+  it('asks for re-delivery (throws a retryable error) while the task runs or while on-upload is still writing the sidecar', async () => {
     // Prepare
     const running = setup(async () => task({ status: 'Running' }));
-    const early = setup(async () => task({ status: 'Succeeded' }), null);
+    const inFlight: Claim = { eTag: 'E1', state: 'running', claimedAt: 'now', expiresAt: new Date(Date.now() + 60_000).toISOString() };
+    const early = setup(async () => task({ status: 'Succeeded' }), null, inFlight);
     // Act / Assess
     await expect(running.handler(mnsEvent(immMessage({})), context)).rejects.toMatchObject({ code: 'TaskNotSettled', retryable: true });
     await expect(early.handler(mnsEvent(immMessage({})), context)).rejects.toMatchObject({ code: 'TaskNotSettled', retryable: true });
     expect(early.sidecars.size).toBe(0);
+  });
+
+  it.each([
+    ['no claim at all (the sidecar was deleted)', undefined],
+    ['a settled claim', { eTag: 'E1', state: 'done', claimedAt: 'then' } as Claim],
+    ['an expired running claim (that attempt died)', { eTag: 'E1', state: 'running', claimedAt: 'then', expiresAt: new Date(Date.now() - 1000).toISOString() } as Claim],
+  ])('drops a notification whose sidecar is missing and will never come: %s', async (_name, claim) => {
+    // Prepare
+    const { handler, sidecars } = setup(async () => task({}), null, claim);
+    // Act
+    const result = await handler(mnsEvent(immMessage({})), context);
+    // Assess
+    expect(result).toMatchObject({ status: 'ignored', reason: expect.stringContaining('no sidecar') });
+    expect(sidecars.size).toBe(0);
   });
 
   it('waits (re-delivery) while on-upload still holds the claim for this version over the previous upload\'s sidecar', async () => {
