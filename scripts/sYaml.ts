@@ -39,7 +39,10 @@ function lookup(vars: Record<string, Json>, dotted: string): Json {
   return node;
 }
 
-export function validateSYaml(text: string, schema: object, repoRoot: string): string[] {
+/**
+ * `env` is the environment `s deploy` will run with: the `${env(…)}` values resolve from it, as the CLI would.
+ */
+export function validateSYaml(text: string, schema: object, repoRoot: string, env: NodeJS.ProcessEnv = {}): string[] {
   const problems: string[] = [];
   const doc = parse(text) as { edition?: unknown; resources?: Record<string, { component?: string; props?: Json }>; vars?: Record<string, Json> };
   if (doc.edition !== '3.0.0') problems.push('edition must be `3.0.0`');
@@ -59,7 +62,7 @@ export function validateSYaml(text: string, schema: object, repoRoot: string): s
     if (resource.component !== 'fc3') problems.push(`${where}.component must be \`fc3\``);
     let props: Record<string, Json>;
     try {
-      props = resolveVariables(resource.props ?? {}, doc.vars ?? {}) as Record<string, Json>;
+      props = resolveVariables(resource.props ?? {}, doc.vars ?? {}, env) as Record<string, Json>;
     } catch (error) {
       problems.push(`${where}: ${(error as Error).message}`);
       continue;
@@ -74,9 +77,9 @@ export function validateSYaml(text: string, schema: object, repoRoot: string): s
     if (!fn) problems.push(`${where}.props.code must be \`./dist/<function>\`, got \`${code}\``);
     else if (!existsSync(path.join(repoRoot, 'functions', fn, 'index.ts'))) problems.push(`${where}.props.code points at \`${code}\` but functions/${fn}/index.ts does not exist`);
     if (typeof props.role !== 'string' || !/^acs:ram::\d+:role\/[\w.-]+$/.test(props.role)) problems.push(`${where}.props.role must be a role ARN`);
-    const env = (props.environmentVariables ?? {}) as Record<string, Json>;
-    for (const key of REQUIRED_ENV) if (!(key in env)) problems.push(`${where}.props.environmentVariables lacks ${key}`);
-    for (const [key, value] of Object.entries(env)) if (typeof value !== 'string') problems.push(`${where}.props.environmentVariables.${key} must be a string`);
+    const fnEnv = (props.environmentVariables ?? {}) as Record<string, Json>;
+    for (const key of REQUIRED_ENV) if (!(key in fnEnv)) problems.push(`${where}.props.environmentVariables lacks ${key}`);
+    for (const [key, value] of Object.entries(fnEnv)) if (typeof value !== 'string') problems.push(`${where}.props.environmentVariables.${key} must be a string`);
     const triggers = (props.triggers ?? []) as Record<string, Json>[];
     triggers.forEach((trigger, i) => {
       const at = `${where}.props.triggers[${i}]`;
@@ -92,14 +95,23 @@ export function validateSYaml(text: string, schema: object, repoRoot: string): s
       const config = (trigger.triggerConfig ?? {}) as Record<string, Json>;
       if (type === 'oss') {
         const prefix = (config.filter as { key?: { prefix?: string } } | undefined)?.key?.prefix;
-        if (prefix !== env.INPUT_PREFIX) problems.push(`${at}: the filter prefix \`${prefix}\` must equal INPUT_PREFIX \`${String(env.INPUT_PREFIX)}\``);
-        if (typeof env.RESULTS_PREFIX === 'string' && typeof prefix === 'string' && env.RESULTS_PREFIX.startsWith(prefix)) problems.push(`${at}: results under the trigger prefix would loop`);
+        if (prefix !== fnEnv.INPUT_PREFIX) problems.push(`${at}: the filter prefix \`${prefix}\` must equal INPUT_PREFIX \`${String(fnEnv.INPUT_PREFIX)}\``);
+        if (typeof fnEnv.RESULTS_PREFIX === 'string' && typeof prefix === 'string' && fnEnv.RESULTS_PREFIX.startsWith(prefix)) problems.push(`${at}: results under the trigger prefix would loop`);
         if (typeof trigger.sourceArn !== 'string' || !/^acs:oss:[a-z0-9-]+:\d+:[a-z0-9-]+$/.test(trigger.sourceArn)) problems.push(`${at}.sourceArn must be \`acs:oss:<region>:<account>:<bucket>\``);
       }
       if (type === 'mns_topic') {
-        const topic = typeof trigger.sourceArn === 'string' ? /^acs:mns:[a-z0-9-]+:\d+:\/topics\/([A-Za-z][A-Za-z0-9-]{0,255})$/.exec(trigger.sourceArn)?.[1] : undefined;
-        if (!topic) problems.push(`${at}.sourceArn must be \`acs:mns:<region>:<account>:/topics/<name>\``);
-        else if (topic !== env.IMM_NOTIFY_TOPIC) problems.push(`${at}: the trigger's topic \`${topic}\` must equal IMM_NOTIFY_TOPIC \`${String(env.IMM_NOTIFY_TOPIC)}\`, or IMM's notifications never reach it`);
+        const arn = typeof trigger.sourceArn === 'string' ? /^acs:mns:[a-z0-9-]+:(\d*):\/topics\/([A-Za-z][A-Za-z0-9-]{0,255})$/.exec(trigger.sourceArn) : null;
+        if (!arn) problems.push(`${at}.sourceArn must be \`acs:mns:<region>:<account>:/topics/<name>\``);
+        else {
+          const [, owner, topic] = arn;
+          if (topic !== fnEnv.IMM_NOTIFY_TOPIC) problems.push(`${at}: the trigger's topic \`${topic}\` must equal IMM_NOTIFY_TOPIC \`${String(fnEnv.IMM_NOTIFY_TOPIC)}\`, or IMM's notifications never reach it`);
+          // IMM publishes to a topic of the account that owns the project: the operator role's account, or (same-account
+          // mode, no IMM_ROLE_ARN) the deploying account, whose uid this offline check cannot know.
+          const projectOwner = /^acs:ram::(\d+):role\//.exec(String(fnEnv.IMM_ROLE_ARN ?? ''))?.[1];
+          const expected = projectOwner ? `the account of IMM_ROLE_ARN (${projectOwner})` : "this account's uid (IMM_ROLE_ARN is empty: same-account mode)";
+          if (!owner) problems.push(`${at}.sourceArn names no account: set MEDIA_ACCOUNT_ID to ${expected}`);
+          else if (projectOwner && owner !== projectOwner) problems.push(`${at}.sourceArn names the topic of account ${owner}, but IMM publishes to ${expected}`);
+        }
         if (typeof trigger.invocationRole !== 'string' || !/^acs:ram::\d+:role\/[\w.-]+$/.test(trigger.invocationRole)) problems.push(`${at}.invocationRole must be the role MNS invokes the function with`);
         if (fn !== 'on-task-done') problems.push(`${at}: only on-task-done reads MNS topic events`);
       }
@@ -113,7 +125,7 @@ export function validateSYaml(text: string, schema: object, repoRoot: string): s
 if (require.main === module) {
   const root = path.join(__dirname, '..');
   const schema = JSON.parse(readFileSync(path.join(root, '..', 'shared', 'data', 'fc3-schema.json'), 'utf8')) as object;
-  const problems = validateSYaml(readFileSync(path.join(root, 's.yaml'), 'utf8'), schema, root);
+  const problems = validateSYaml(readFileSync(path.join(root, 's.yaml'), 'utf8'), schema, root, process.env);
   for (const p of problems) console.error(p);
   console.log(problems.length === 0 ? 's.yaml: ok' : `s.yaml: ${problems.length} problem(s)`);
   process.exit(problems.length === 0 ? 0 : 1);

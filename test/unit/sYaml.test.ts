@@ -6,13 +6,31 @@ import { validateSYaml } from '../../scripts/sYaml';
 const root = path.join(__dirname, '..', '..');
 const schema = JSON.parse(readFileSync(path.join(root, '..', 'shared', 'data', 'fc3-schema.json'), 'utf8')) as object;
 const sYaml = readFileSync(path.join(root, 's.yaml'), 'utf8');
+// What a cross-account deployment sets before `s deploy` (README, Deploy).
+const deployEnv = { IMM_ROLE_ARN: 'acs:ram::2000000000000002:role/imm-bridge-operator', MEDIA_ACCOUNT_ID: '2000000000000002' };
 
 describe('s.yaml', () => {
   it('passes the fc3 props schema and our trigger checks', () => {
     // Act
-    const problems = validateSYaml(sYaml, schema, root);
+    const problems = validateSYaml(sYaml, schema, root, deployEnv);
     // Assess
     expect(problems).toEqual([]);
+  });
+
+  it.each([
+    ['no MEDIA_ACCOUNT_ID', { IMM_ROLE_ARN: deployEnv.IMM_ROLE_ARN }, /names no account: set MEDIA_ACCOUNT_ID to the account of IMM_ROLE_ARN \(2000000000000002\)/],
+    ['a MEDIA_ACCOUNT_ID other than the operator role\'s account', { ...deployEnv, MEDIA_ACCOUNT_ID: '3000000000000003' }, /topic of account 3000000000000003, but IMM publishes to the account of IMM_ROLE_ARN/],
+    ['same-account mode without MEDIA_ACCOUNT_ID', {}, /set MEDIA_ACCOUNT_ID to this account's uid/],
+  ])('catches a topic trigger on the wrong account: %s', (_name, env, message) => {
+    // Act
+    const problems = validateSYaml(sYaml, schema, root, env);
+    // Assess
+    expect(problems.join('\n')).toMatch(message);
+  });
+
+  it('accepts same-account mode with the account set', () => {
+    // Act / Assess
+    expect(validateSYaml(sYaml, schema, root, { MEDIA_ACCOUNT_ID: '1000000000000001' })).toEqual([]);
   });
 
   it('declares the three functions, the OSS trigger on incoming/, the HTTP trigger with function auth and the MNS topic trigger', () => {
@@ -50,7 +68,7 @@ describe('s.yaml', () => {
     const doc = parse(sYaml);
     mutate(doc);
     // Act
-    const problems = validateSYaml(stringify(doc), schema, root);
+    const problems = validateSYaml(stringify(doc), schema, root, deployEnv);
     // Assess
     expect(problems.join('\n')).toMatch(message);
   });
