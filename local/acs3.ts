@@ -139,7 +139,7 @@ export function createAcs3Verifier(options: Acs3VerifierOptions): Acs3Verifier {
           code: 'SignatureDoesNotMatch',
           message:
             'Specified signature does not match our calculation. ' +
-            `server string to sign is:${JSON.stringify(computed.stringToSign)}, canonical request is:${JSON.stringify(computed.canonicalRequest)}`,
+            `server string to sign is:${JSON.stringify(computed.stringToSign)}, canonical request is:${JSON.stringify(redactCanonicalRequest(computed.canonicalRequest))}`,
         });
       }
 
@@ -151,6 +151,30 @@ export function createAcs3Verifier(options: Acs3VerifierOptions): Acs3Verifier {
       return { ok: true, key: lookup.key, caller: lookup.key.caller, accessKeyId };
     },
   };
+}
+
+const SECRET_PARAM = /token|secret|password/i;
+
+/**
+ * The canonical request with the security token header and secret-looking query values censored: the error
+ * message travels back to the caller (and into its logs), and the hash in the string to sign is enough to diff.
+ */
+export function redactCanonicalRequest(canonical: string): string {
+  const lines = canonical.split('\n');
+  return lines
+    .map((line, i) => {
+      if (i === 2) {
+        return line
+          .split('&')
+          .map((pair) => {
+            const [key] = pair.split('=');
+            return SECRET_PARAM.test(decodeURIComponent(key)) ? `${key}=[redacted]` : pair;
+          })
+          .join('&');
+      }
+      return /^x-acs-security-token:/i.test(line) ? 'x-acs-security-token:[redacted]' : line;
+    })
+    .join('\n');
 }
 
 function fail(error: Acs3Error): Acs3Result {

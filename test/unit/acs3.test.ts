@@ -185,6 +185,20 @@ describe('createAcs3Verifier', () => {
     expect(!result.ok && result.error.message).toMatch(/^Specified signature does not match our calculation\. server string to sign is:"ACS3-HMAC-SHA256\\n[0-9a-f]{64}"/);
   });
 
+  it('keeps the security token and token-like query values out of the mismatch message', () => {
+    // Prepare
+    const tampered = { ...IMM_WITH_STS, url: `${IMM_WITH_STS.url}&AccessToken=preview-access-secret&RefreshToken=preview-refresh-secret` };
+    // Act
+    const result = verifierAt(RECORDED_AT, fakeRam({ 'STS.recorded0002': { ok: true, key: stsKey } })).verify(tampered);
+    // Assess
+    expect(!result.ok && result.error.code).toBe('SignatureDoesNotMatch');
+    const message = !result.ok ? result.error.message : '';
+    expect(message).not.toMatch(/CAIStoken|preview-access-secret|preview-refresh-secret/);
+    expect(message).toContain('x-acs-security-token:[redacted]');
+    expect(message).toContain('AccessToken=[redacted]');
+    expect(message).toContain('ProjectName=immtest');
+  });
+
   it('refuses a signature made with another secret', () => {
     // Prepare
     const ram = fakeRam({ LTAIrecorded0001: { ok: true, key: { ...userKey, accessKeySecret: 'another-secret' } } });
