@@ -37,7 +37,7 @@ export interface StackOptions {
   logLevel?: string;
   logDestination?: { write(line: string): void };
   retryDelaysMs?: number[];
-  /** Deliver every OSS event this many times (at-least-once delivery, for tests). */
+  /** Deliver every OSS event and topic message this many times (at-least-once delivery, for tests). */
   deliveryCopies?: number;
   /** Function timeout in seconds (FC context `function.timeout`), default 60. */
   functionTimeoutSeconds?: number;
@@ -149,7 +149,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const stsServer = await sts.start(portFor(1), host);
     servers.push(stsServer);
 
-    const topics = new MnsTopics({ telemetry, ram, region: deploy.region, deliver: (fn, payload, label) => runnerRef.current?.deliverAsync(fn, payload, label) });
+    // Topic messages, like OSS events, are delivered at least once: `deliveryCopies` applies to both.
+    const deliverTopicMessage = (fn: string, payload: string, label: string) => {
+      for (let copy = 0; copy < (options.deliveryCopies ?? 1); copy++) runnerRef.current?.deliverAsync(fn, payload, label);
+    };
+    const topics = new MnsTopics({ telemetry, ram, region: deploy.region, deliver: deliverTopicMessage });
     topics.createTopic(deploy.mediaAccountId, DEMO.notifyTopic);
     const imm = createImmEmulator({
       ram,

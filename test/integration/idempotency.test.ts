@@ -1,5 +1,6 @@
-// At-least-once delivery: the local FC runner delivers every event twice, concurrently; each object
-// version still costs exactly one IMM call, and an overwrite is processed again.
+// At-least-once delivery: the local FC runner delivers every event (OSS and MNS) twice, concurrently; each
+// object version still costs exactly one IMM call or task, and an overwrite is processed again.
+import { PDFDocument } from 'pdf-lib';
 import { sceneJpeg } from '../helpers/images';
 import { partnerClient, readSidecar, startTestStack, stats, type TestStack } from '../helpers/stack';
 
@@ -44,5 +45,25 @@ describe('duplicate OSS deliveries (local stack)', () => {
     // Assess
     expect(after - before).toBe(1);
     expect(second.eTag).not.toBe(first.eTag);
+  });
+
+  it('creates one task per document, and every sidecar ends succeeded, when uploads and notifications arrive twice', async () => {
+    // Prepare
+    const partner = partnerClient(stack.info, true);
+    const doc = await PDFDocument.create();
+    doc.addPage([200, 100]);
+    const pdf = Buffer.from(await doc.save());
+    const before = await stats(stack.info);
+    const keys = Array.from({ length: 5 }, (_, i) => `incoming/dup/docs/${i}.pdf`);
+    // Act
+    await Promise.all(keys.map((key) => partner.put(key, pdf)));
+    await stack.quiescent();
+    const after = await stats(stack.info);
+    const sidecars = await Promise.all(keys.map((key) => readSidecar(partner, key)));
+    const delta = (name: string, from: Record<string, number>, to: Record<string, number>) => (to[name] ?? 0) - (from[name] ?? 0);
+    // Assess
+    expect(delta('imm:CreateOfficeConversionTask', before.calls, after.calls)).toBe(5);
+    expect(delta('on-task-done', before.invocations, after.invocations)).toBe(10);
+    expect(sidecars.map((s) => s.status)).toEqual(keys.map(() => 'succeeded'));
   });
 });
