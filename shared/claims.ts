@@ -41,7 +41,7 @@ export async function claimObject(store: SidecarStore, object: UploadedObject, o
   return { claimed: true };
 }
 
-export async function settleClaim(store: SidecarStore, object: UploadedObject, state: 'done' | 'released', options: { requestId?: string; now: number }): Promise<void> {
+export async function settleClaim(store: SidecarStore, object: Pick<UploadedObject, 'bucket' | 'key' | 'eTag'>, state: 'done' | 'released', options: { requestId?: string; now: number }): Promise<void> {
   const at = new Date(options.now).toISOString();
   await store.replaceClaim(object.bucket, object.key, { eTag: object.eTag, state, requestId: options.requestId, claimedAt: at, expiresAt: at });
 }

@@ -76,6 +76,11 @@ describe('media conversion (local stack)', () => {
     } finally {
       await partner.putBucketPolicy(stack.info.bucket, policy);
     }
+    // With the grant back, the same bytes uploaded again are converted (the failed task released its claim).
+    await partner.put('incoming/videos/denied.mp4', sample);
+    await stack.quiescent();
+    expect(await readSidecar(partner, 'incoming/videos/denied.mp4')).toMatchObject({ status: 'succeeded' });
+    expect((await partner.head('converted/incoming/videos/denied.mp4.mp4')).status).toBe(200);
   });
 
   it('without mns:PublishMessage for IMM\'s service role, the task succeeds but its notification is lost: the sidecar stays submitted', async () => {

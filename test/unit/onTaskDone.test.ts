@@ -50,6 +50,7 @@ function setup(getTask: (input: { taskType: string; taskId: string }) => Promise
   const sidecars = new Map<string, Sidecar>();
   if (existing) sidecars.set('test-bucket-2024/incoming/v/clip.mp4', existing);
   const calls: string[] = [];
+  const replacedClaims: Claim[] = [];
   const runtime: Runtime = {
     config: loadConfig({ IMM_PROJECT: 'immtest', REGION: 'cn-hangzhou', ALLOWED_BUCKETS: 'test-bucket-2024' }),
     log: createLogger({}, { write: () => undefined }, 'silent'),
@@ -69,9 +70,9 @@ function setup(getTask: (input: { taskType: string; taskId: string }) => Promise
     read: async (bucket, key) => sidecars.get(`${bucket}/${key}`),
     createClaim: async () => true,
     readClaim: async (_bucket, _key, eTag) => (claim?.eTag === eTag ? claim : undefined),
-    replaceClaim: async () => undefined,
+    replaceClaim: async (_bucket, _key, replaced) => void replacedClaims.push(replaced),
   };
-  return { handler: createHandler({ runtime, sidecars: () => store }), sidecars, calls };
+  return { handler: createHandler({ runtime, sidecars: () => store }), sidecars, calls, replacedClaims };
 }
 
 const task = (fields: Partial<TaskInfo>): TaskInfo => ({ taskId: 'MediaConvert-1', taskType: 'MediaConvert', status: 'Succeeded', userData: USER_DATA, ...fields });
@@ -124,22 +125,25 @@ describe('parseTaskNotification', () => {
 describe('on-task-done handler', () => {
   it('makes a submitted sidecar succeeded, taking the outcome from GetTask', async () => {
     // Prepare
-    const { handler, sidecars, calls } = setup(async () => task({ status: 'Succeeded' }));
+    const { handler, sidecars, calls, replacedClaims } = setup(async () => task({ status: 'Succeeded' }));
     // Act
     const result = await handler(mnsEvent(immMessage({})), context);
     // Assess
     expect(result).toEqual({ status: 'succeeded', sidecarKey: 'results/incoming/v/clip.mp4.json' });
+    expect(replacedClaims).toEqual([]);
     expect(calls).toEqual(['MediaConvert/MediaConvert-1']);
     expect(sidecars.get('test-bucket-2024/incoming/v/clip.mp4')).toMatchObject({ status: 'succeeded', taskId: 'MediaConvert-1', submittedAt: submitted.processedAt, target: submitted.target });
   });
 
   it('trusts GetTask over the message: a forged "Succeeded" for a failed task records the failure with its hint', async () => {
     // Prepare
-    const { handler, sidecars } = setup(async () => task({ status: 'Failed', code: 'AccessDenied', message: 'File access forbidden: may not oss:PutObject on `oss://test-bucket-2024/converted/x`' }));
+    const { handler, sidecars, replacedClaims } = setup(async () => task({ status: 'Failed', code: 'AccessDenied', message: 'File access forbidden: may not oss:PutObject on `oss://test-bucket-2024/converted/x`' }));
     // Act
     const result = await handler(mnsEvent(immMessage({ Status: 'Succeeded' })), context);
     // Assess
     expect(result).toMatchObject({ status: 'failed' });
+    // The version's claim is released: the same bytes uploaded again after the fix are processed.
+    expect(replacedClaims).toEqual([expect.objectContaining({ eTag: 'E1', state: 'released' })]);
     const sidecar = sidecars.get('test-bucket-2024/incoming/v/clip.mp4')!;
     expect(sidecar.error).toMatchObject({ code: 'AccessDenied', message: expect.stringContaining('oss:PutObject') });
     expect(sidecar.error!.hint).toContain('acs:oss:*:*:test-bucket-2024/converted/*');
