@@ -189,6 +189,8 @@ describe('document preview (local stack)', () => {
     // IMM's service role may read only the input prefix: IMM reads the document when it issues the token.
     ['an object outside what the bucket policy lets IMM read', { uri: 'oss://test-bucket-2024/results/x.pdf' }, 403, 'BucketDeniedImm'],
     ['a file type the viewer cannot show', { uri: 'oss://test-bucket-2024/incoming/preview/archive.zip' }, 400, 'ImmRejected'],
+    // IMM: a PDF can only be previewed read-only.
+    ['an editable PDF', { uri: 'oss://test-bucket-2024/incoming/preview/report.pdf', readonly: false }, 400, 'ImmRejected'],
   ])('refuses %s', async (_name, body, status, code) => {
     // Act
     const response = await preview(body);
