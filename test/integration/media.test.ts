@@ -105,6 +105,24 @@ describe('media conversion (local stack)', () => {
     }
   });
 
+  it('an uploaded WAV becomes an MP3 under converted/ and its sidecar succeeds', async () => {
+    // Prepare
+    const partner = partnerClient(stack.info, true);
+    const wav = path.join(dir, 'tone.wav');
+    await run(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-y', wav]);
+    // Act
+    await partner.put('incoming/audio/tone.wav', readFileSync(wav));
+    await stack.quiescent();
+    const sidecar = await readSidecar(partner, 'incoming/audio/tone.wav');
+    const output = path.join(dir, 'tone.mp3');
+    writeFileSync(output, (await partner.get('converted/incoming/audio/tone.wav.mp3')).content as Buffer);
+    const probe = JSON.parse((await run(FFPROBE, ['-v', 'error', '-of', 'json', '-show_streams', '-show_format', output])).stdout);
+    // Assess
+    expect(sidecar).toMatchObject({ status: 'succeeded', taskType: 'MediaConvert', target: `oss://${stack.info.bucket}/converted/incoming/audio/tone.wav.mp3` });
+    expect(probe.streams).toEqual([expect.objectContaining({ codec_type: 'audio', codec_name: 'mp3' })]);
+    expect(Math.abs(Number(probe.format.duration) - 1)).toBeLessThan(0.2);
+  });
+
   it('POST /media/convert answers 202 and GET /tasks follows the task to Succeeded', async () => {
     // Prepare
     await partnerClient(stack.info).put('incoming/api/clip.mp4', sample);
