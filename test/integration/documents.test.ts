@@ -48,6 +48,21 @@ describe('document conversion (local stack)', () => {
     expect(listing.objects.map((o) => o.name)).toEqual(['converted/incoming/docs/report.pdf/1.png']);
   });
 
+  it('an uploaded text file gets an A4 first-page thumbnail', async () => {
+    // Prepare
+    const partner = partnerClient(stack.info, true);
+    // Act
+    await partner.put('incoming/docs/notes.txt', Buffer.from('Meeting notes\n\nimm-bridge turns text into a PDF page first.\n'));
+    await stack.quiescent();
+    const sidecar = await readSidecar(partner, 'incoming/docs/notes.txt');
+    const meta = await sharp((await partner.get('converted/incoming/docs/notes.txt/1.png')).content as Buffer).metadata();
+    // Assess
+    expect(sidecar).toMatchObject({ status: 'succeeded', taskType: 'OfficeConversion' });
+    expect(meta.format).toBe('png');
+    expect(Math.abs((meta.width ?? 0) - 794)).toBeLessThanOrEqual(2);
+    expect(Math.abs((meta.height ?? 0) - 1123)).toBeLessThanOrEqual(2);
+  });
+
   it('POST /documents/convert to txt extracts the text of every page', async () => {
     // Prepare
     await partnerClient(stack.info).put('incoming/docs/text.pdf', pdf);
