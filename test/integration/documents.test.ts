@@ -2,6 +2,11 @@
 // first-page PNG thumbnail under converted/<key>/, and then (through IMM's notification and on-task-done)
 // a `succeeded` sidecar; /documents/convert over HTTP; an Office file without
 // LibreOffice fails its task with a clear code.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import sharp from 'sharp';
 import { sofficeAvailable } from '../../local/imm/office';
@@ -63,6 +68,29 @@ describe('document conversion (local stack)', () => {
     expect(Math.abs((meta.height ?? 0) - 1123)).toBeLessThanOrEqual(2);
   });
 
+  it('an uploaded Word document gets a thumbnail through LibreOffice, or a failed sidecar that says how to enable it', async () => {
+    // Prepare: with LibreOffice (CI installs it), a real .docx made by LibreOffice itself; without, any bytes.
+    const partner = partnerClient(stack.info, true);
+    const available = await sofficeAvailable();
+    const docx = available ? await wordDocument('Quarterly report\nimm-bridge renders Office files with LibreOffice.') : Buffer.from('PK\u0003\u0004 not a docx');
+    // Act
+    await partner.put('incoming/docs/report.docx', docx);
+    await stack.quiescent();
+    const sidecar = await readSidecar(partner, 'incoming/docs/report.docx');
+    // Assess
+    if (available) {
+      const meta = await sharp((await partner.get('converted/incoming/docs/report.docx/1.png')).content as Buffer).metadata();
+      expect(sidecar).toMatchObject({ status: 'succeeded', taskType: 'OfficeConversion' });
+      expect(meta.format).toBe('png');
+      // A page of A4 or US Letter at 96 dpi, portrait.
+      expect(meta.width).toBeGreaterThanOrEqual(790);
+      expect(meta.width).toBeLessThanOrEqual(820);
+      expect(meta.height).toBeGreaterThan(meta.width ?? 0);
+    } else {
+      expect(sidecar).toMatchObject({ status: 'failed', error: { code: 'UnsupportedInLocalStack', hint: expect.stringContaining('libreoffice') } });
+    }
+  });
+
   it('POST /documents/convert to txt extracts the text of every page', async () => {
     // Prepare
     await partnerClient(stack.info).put('incoming/docs/text.pdf', pdf);
@@ -95,3 +123,15 @@ describe('document conversion (local stack)', () => {
     expect(uploadSidecar.error.hint).toEqual(expect.any(String));
   });
 });
+
+/** A real .docx: LibreOffice converts a text file (only called when `soffice` is on PATH). */
+async function wordDocument(text: string): Promise<Buffer> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'imm-bridge-docx-'));
+  try {
+    writeFileSync(path.join(dir, 'report.txt'), text);
+    await promisify(execFile)('soffice', [`-env:UserInstallation=file://${dir}/profile`, '--headless', '--convert-to', 'docx', '--outdir', dir, path.join(dir, 'report.txt')], { timeout: 120_000 });
+    return readFileSync(path.join(dir, 'report.docx'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
