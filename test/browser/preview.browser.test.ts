@@ -1,10 +1,13 @@
 // WebOffice preview in a real browser: Debian's Chromium, driven by playwright-core, opens the URL that
 // POST /documents/preview answers (through the api function and the offline IMM) and must draw page 1 with
 // pdf.js, canvas and text layer, under the viewer's CSP. An expired access token must get the 401 page, and
-// a refreshed one must open the document again. Run with `npm run test:browser`.
+// a refreshed one must open the document again; a Word document renders through LibreOffice when it is
+// installed (otherwise the page says how to enable it). Run with `npm run test:browser`.
 import { existsSync } from 'node:fs';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { sofficeAvailable } from '../../local/imm/office';
+import { wordDocument } from '../helpers/office';
 import { callApi, partnerClient, startTestStack, type TestStack } from '../helpers/stack';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -21,10 +24,10 @@ async function foxPdf(): Promise<Buffer> {
 }
 
 /** Uploads the PDF under the input prefix (IMM may read only there), lets the upload trigger finish, and asks for a preview. */
-async function preview(stack: TestStack, pdf: Buffer): Promise<Record<string, string>> {
-  await partnerClient(stack.info).put(KEY, pdf);
+async function preview(stack: TestStack, document: Buffer, key = KEY): Promise<Record<string, string>> {
+  await partnerClient(stack.info).put(key, document);
   await stack.settled();
-  const response = await callApi(stack.info, 'POST', '/documents/preview', { uri: `oss://${stack.info.bucket}/${KEY}` });
+  const response = await callApi(stack.info, 'POST', '/documents/preview', { uri: `oss://${stack.info.bucket}/${key}` });
   if (response.status !== 200) throw new Error(`POST /documents/preview answered ${response.status}: ${JSON.stringify(response.body)}`);
   return response.body;
 }
@@ -136,5 +139,31 @@ describe('WebOffice preview in Chromium', () => {
     expect(old?.status()).toBe(401);
     expect(reopened?.status()).toBe(200);
     expect(state).toBe('rendered');
+  });
+
+  it('shows a Word document through LibreOffice, or a page that says how to enable it', async () => {
+    // Prepare
+    const available = await sofficeAvailable();
+    const docx = available ? await wordDocument(SENTENCE) : Buffer.from('PK\u0003\u0004 not a docx');
+    const tokens = await preview(stack, docx, 'incoming/browser/fox.docx');
+    const page = await browser.newPage();
+
+    // Act
+    const response = await page.goto(withToken(tokens.url, tokens.accessToken));
+    const state = await viewerState(page);
+    const text = available ? (await page.locator('.page[data-page-number="1"] .textLayer span').allTextContents()).join('') : '';
+    const body = await page.locator('body').textContent();
+    await page.close();
+
+    // Assess
+    if (available) {
+      expect(response?.status()).toBe(200);
+      expect(state).toBe('rendered');
+      expect(text.replace(/\s+/g, ' ')).toContain(SENTENCE);
+    } else {
+      expect(response?.status()).toBe(501);
+      expect(state).toBe('error');
+      expect(body).toContain('libreoffice');
+    }
   });
 });

@@ -2,14 +2,10 @@
 // first-page PNG thumbnail under converted/<key>/, and then (through IMM's notification and on-task-done)
 // a `succeeded` sidecar; /documents/convert over HTTP; an Office file without
 // LibreOffice fails its task with a clear code.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import sharp from 'sharp';
 import { sofficeAvailable } from '../../local/imm/office';
+import { wordDocument } from '../helpers/office';
 import { callApi, partnerClient, readSidecar, startTestStack, waitForTask, type TestStack } from '../helpers/stack';
 
 async function samplePdf(): Promise<Buffer> {
@@ -123,15 +119,3 @@ describe('document conversion (local stack)', () => {
     expect(uploadSidecar.error.hint).toEqual(expect.any(String));
   });
 });
-
-/** A real .docx: LibreOffice converts a text file (only called when `soffice` is on PATH). */
-async function wordDocument(text: string): Promise<Buffer> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'imm-bridge-docx-'));
-  try {
-    writeFileSync(path.join(dir, 'report.txt'), text);
-    await promisify(execFile)('soffice', [`-env:UserInstallation=file://${dir}/profile`, '--headless', '--convert-to', 'docx', '--outdir', dir, path.join(dir, 'report.txt')], { timeout: 120_000 });
-    return readFileSync(path.join(dir, 'report.docx'));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
