@@ -31,14 +31,18 @@ export async function claimObject(store: SidecarStore, object: UploadedObject, o
   if (await store.createClaim(object.bucket, object.key, claim)) return { claimed: true };
   const existing = await store.readClaim(object.bucket, object.key, object.eTag);
   if (existing?.state === 'done') return { claimed: false, state: 'done', reason: 'this version of the object was already processed' };
-  const expired = !existing || !(Date.parse(existing.expiresAt ?? '') > options.now);
-  if (existing?.state === 'running' && !expired) {
+  if (existing && isLive(existing, options.now)) {
     return { claimed: false, state: 'busy', reason: `another attempt holds this version of the object until ${existing.expiresAt}` };
   }
   // Two attempts taking over the same released or stale claim at once could both proceed: OSS has no
   // compare-and-swap. The window is one GET-then-PUT, and only after a failure or a crash.
   await store.replaceClaim(object.bucket, object.key, claim);
   return { claimed: true };
+}
+
+/** A running claim before its expiry: its attempt may still be working (a claim without expiry never is). */
+export function isLive(claim: Claim, now: number): boolean {
+  return claim.state === 'running' && Date.parse(claim.expiresAt ?? '') > now;
 }
 
 export async function settleClaim(store: SidecarStore, object: Pick<UploadedObject, 'bucket' | 'key' | 'eTag'>, state: 'done' | 'released', options: { requestId?: string; now: number }): Promise<void> {

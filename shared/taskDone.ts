@@ -6,7 +6,7 @@
 // UserData (`{source, eTag}`, set by on-upload), checked against ALLOWED_BUCKETS and INPUT_PREFIX. A sidecar
 // changes only while it says `submitted` for this very task: a duplicate delivery or a notification for an
 // older upload of the same key changes nothing.
-import { settleClaim } from './claims';
+import { isLive, settleClaim } from './claims';
 import { NotFoundError } from './errors';
 import type { TaskInfo } from './imm';
 import type { Sidecar, SidecarStore } from './oss';
@@ -52,8 +52,7 @@ export async function processTaskDone(notice: TaskNotice, runtime: Runtime, invo
     // will never change, and re-delivering it for a day would only cost GetTask calls.
     if (!upload.eTag) return current ? ignored(log, 'the sidecar tracks another task') : pending(log, 'the upload has no sidecar yet');
     const claim = await sidecars.readClaim(upload.bucket, upload.key, upload.eTag);
-    const live = claim?.state === 'running' && (!claim.expiresAt || Date.parse(claim.expiresAt) > Date.now());
-    if (live) return pending(log, 'on-upload has not written the sidecar for this task yet');
+    if (claim && isLive(claim, Date.now())) return pending(log, 'on-upload has not written the sidecar for this task yet');
     return ignored(log, current ? 'the sidecar tracks another task (the object was uploaded again)' : 'the upload has no sidecar, and on-upload is not writing one');
   }
   if (current.status !== 'submitted') return ignored(log, `the sidecar already says \`${current.status}\``);

@@ -186,7 +186,7 @@ describe('on-task-done handler', () => {
   it('waits (re-delivery) while on-upload still holds the claim for this version over the previous upload\'s sidecar', async () => {
     // Prepare: the sidecar is still the previous upload's; on-upload is between CreateTask and the sidecar write.
     const previous: Sidecar = { ...submitted, status: 'succeeded', taskId: 'MediaConvert-0', eTag: 'E0' };
-    const { handler, sidecars } = setup(async () => task({}), previous, { eTag: 'E1', state: 'running', claimedAt: 'now' });
+    const { handler, sidecars } = setup(async () => task({}), previous, { eTag: 'E1', state: 'running', claimedAt: 'now', expiresAt: new Date(Date.now() + 60_000).toISOString() });
     // Act / Assess
     await expect(handler(mnsEvent(immMessage({})), context)).rejects.toMatchObject({ code: 'TaskNotSettled', retryable: true });
     expect(sidecars.get('test-bucket-2024/incoming/v/clip.mp4')).toEqual(previous);
