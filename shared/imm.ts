@@ -186,6 +186,14 @@ function notificationJson(notification: Notification | undefined): string | unde
   return notification?.mnsTopic ? JSON.stringify({ MNS: { TopicName: notification.mnsTopic } }) : undefined;
 }
 
+/** What to add when a bucket refuses IMM's service role: the statement `policy generate` writes. */
+export function immGrantHint(bucket: string, action: 'oss:GetObject' | 'oss:PutObject', prefix: string): string {
+  return (
+    `add a statement to the bucket policy of \`${bucket}\` that allows Principal \`arn:sts::<media-account-id>:assumed-role/AliyunIMMDefaultRole/*\` ` +
+    `the action \`${action}\` on \`acs:oss:*:*:${bucket}/${prefix}*\` (run \`npm run cli -- policy generate\` to produce it)`
+  );
+}
+
 function submitted(body: Record<string, unknown>, action: string): TaskSubmitted {
   if (typeof body.TaskId !== 'string' || !body.TaskId) throw new UpstreamError('InvalidImmResponse', `${action} answered without a TaskId`, 502);
   return { taskId: body.TaskId, requestId: String(body.RequestId ?? '') };
@@ -273,7 +281,7 @@ export function immError(error: unknown, context: ImmErrorContext): AppError {
     return new ForbiddenError(
       'BucketDeniedImm',
       `the bucket \`${bucket}\` denied IMM's service role${where}: ${info.message}`,
-      `add a statement to the bucket policy of \`${bucket}\` that allows Principal \`arn:sts::<media-account-id>:assumed-role/AliyunIMMDefaultRole/*\` the action \`oss:GetObject\` on \`acs:oss:*:*:${bucket}/<input-prefix>*\` (run \`npm run cli -- policy generate\` to produce it)`,
+      immGrantHint(bucket, 'oss:GetObject', '<input-prefix>'),
       error,
     );
   }

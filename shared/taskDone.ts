@@ -8,7 +8,7 @@
 // older upload of the same key changes nothing.
 import { isLive, settleClaim } from './claims';
 import { NotFoundError } from './errors';
-import type { TaskInfo } from './imm';
+import { immGrantHint, type TaskInfo } from './imm';
 import type { Sidecar, SidecarStore } from './oss';
 import type { Invocation, Runtime } from './runtime';
 import { TASK_TYPES } from './tasks';
@@ -98,13 +98,10 @@ function uploadOf(userData: string | undefined, runtime: Runtime): (OssLocation 
 function taskError(task: TaskInfo, upload: OssLocation, outputPrefix: string, inputPrefix: string): NonNullable<Sidecar['error']> {
   const code = task.code ?? 'TaskFailed';
   const message = (task.message ?? 'IMM reported the task as failed without a message').slice(0, MAX_MESSAGE_CHARS);
-  const principal = '`arn:sts::<media-account-id>:assumed-role/AliyunIMMDefaultRole/*`';
-  const fix = '(run `npm run cli -- policy generate` to produce it)';
   let hint: string | undefined;
   if (/AccessDenied|Forbidden/i.test(code) || /file access forbidden/i.test(message)) {
-    hint = /GetObject/.test(message)
-      ? `the bucket policy of \`${upload.bucket}\` must allow Principal ${principal} the action \`oss:GetObject\` on \`acs:oss:*:*:${upload.bucket}/${inputPrefix}*\` ${fix}`
-      : `the bucket policy of \`${upload.bucket}\` must allow Principal ${principal} the action \`oss:PutObject\` on \`acs:oss:*:*:${upload.bucket}/${outputPrefix}*\` ${fix}`;
+    // IMM's message names what was refused: reading the input, or (otherwise) writing the output.
+    hint = /GetObject/.test(message) ? immGrantHint(upload.bucket, 'oss:GetObject', inputPrefix) : immGrantHint(upload.bucket, 'oss:PutObject', outputPrefix);
   } else if (code === 'UnsupportedInLocalStack') {
     hint = 'install LibreOffice (`apt-get install -y libreoffice`) so that `soffice` is on PATH, then upload the file again';
   } else if (/InvalidMedia|InvalidFile|InvalidArgument/i.test(code)) {
