@@ -4,28 +4,20 @@
 import { AppError, toAppError } from '../../shared/errors';
 import { parseMnsEvent } from '../../shared/fc/mnsEvent';
 import type { FcContext } from '../../shared/fc/types';
-import type { Credentials } from '../../shared/credentials';
 import { describeError } from '../../shared/log';
-import { sidecarStores, type SidecarStore } from '../../shared/oss';
-import { createRuntime, invocationFrom, type Runtime, type RuntimeOptions } from '../../shared/runtime';
+import { sidecarFunction, type SidecarFunctionOptions } from '../../shared/sidecarFunction';
 import { processTaskDone, type TaskDoneOutcome } from '../../shared/taskDone';
 import { parseTaskNotification, type TaskNotice } from '../../shared/taskNotification';
 
-export interface OnTaskDoneOptions extends RuntimeOptions {
-  runtime?: Runtime;
-  sidecars?: (credentials: Credentials) => SidecarStore;
-}
+export type OnTaskDoneOptions = SidecarFunctionOptions;
 
 export type OnTaskDoneResult = TaskDoneOutcome | { status: 'rejected'; reason: string } | { status: 'error'; code: string };
 
 /** `runtime` and `sidecars` let tests inject fakes; otherwise they are built from the environment on the first invocation. */
 export function createHandler(options: OnTaskDoneOptions = {}) {
-  let runtime: Runtime | undefined = options.runtime;
-  let sidecarsFor = options.sidecars;
+  const container = sidecarFunction(options);
   return async function handler(event: Buffer, context: FcContext): Promise<OnTaskDoneResult> {
-    runtime ??= createRuntime(options);
-    sidecarsFor ??= sidecarStores(runtime.config);
-    const invocation = invocationFrom(context, runtime.log);
+    const { runtime, invocation, sidecars } = container(context);
     let notice: TaskNotice;
     try {
       const message = parseMnsEvent(event);
@@ -38,7 +30,7 @@ export function createHandler(options: OnTaskDoneOptions = {}) {
     }
     let outcome: TaskDoneOutcome;
     try {
-      outcome = await processTaskDone(notice, runtime, invocation, sidecarsFor(invocation.credentials));
+      outcome = await processTaskDone(notice, runtime, invocation, sidecars);
     } catch (caught) {
       const error = toAppError(caught);
       invocation.log.error({ err: describeError(error), taskId: notice.taskId, retryable: error.retryable }, 'task notification failed');

@@ -4,10 +4,8 @@ import pLimit from 'p-limit';
 import { AppError } from '../../shared/errors';
 import { parseOssEvent, type ParsedOssEvent } from '../../shared/fc/ossEvent';
 import type { FcContext } from '../../shared/fc/types';
-import type { Credentials } from '../../shared/credentials';
 import { describeError } from '../../shared/log';
-import { sidecarStores, type SidecarStore } from '../../shared/oss';
-import { createRuntime, invocationFrom, type Runtime, type RuntimeOptions } from '../../shared/runtime';
+import { sidecarFunction, type SidecarFunctionOptions } from '../../shared/sidecarFunction';
 import { processUpload, type UploadOutcome } from '../../shared/upload';
 
 export interface BatchSummary {
@@ -16,19 +14,13 @@ export interface BatchSummary {
   rejected: number;
 }
 
-export interface OnUploadOptions extends RuntimeOptions {
-  runtime?: Runtime;
-  sidecars?: (credentials: Credentials) => SidecarStore;
-}
+export type OnUploadOptions = SidecarFunctionOptions;
 
 /** `runtime` and `sidecars` let tests inject fakes; otherwise they are built from the environment on the first invocation. */
 export function createHandler(options: OnUploadOptions = {}) {
-  let runtime: Runtime | undefined = options.runtime;
-  let sidecarsFor = options.sidecars;
+  const container = sidecarFunction(options);
   return async function handler(event: Buffer, context: FcContext): Promise<BatchSummary> {
-    runtime ??= createRuntime(options);
-    sidecarsFor ??= sidecarStores(runtime.config);
-    const invocation = invocationFrom(context, runtime.log);
+    const { runtime, invocation, sidecars } = container(context);
     let parsed: ParsedOssEvent;
     try {
       parsed = parseOssEvent(event);
@@ -40,10 +32,9 @@ export function createHandler(options: OnUploadOptions = {}) {
     const { objects, rejected } = parsed;
     for (const r of rejected) invocation.log.error({ problem: r.problem }, 'malformed OSS event record, dropped');
 
-    const sidecars = sidecarsFor(invocation.credentials);
     // Bounded concurrency: a large batch must not open hundreds of IMM calls at once.
     const limit = pLimit(runtime.config.batchConcurrency);
-    const settled = await Promise.allSettled(objects.map((object) => limit(() => processUpload(object, runtime!, invocation, sidecars))));
+    const settled = await Promise.allSettled(objects.map((object) => limit(() => processUpload(object, runtime, invocation, sidecars))));
     const outcomes: Record<string, number> = {};
     let retry = false;
     settled.forEach((result, i) => {
