@@ -37,7 +37,7 @@ async function main(): Promise<void> {
       `  keys and endpoints: ${path.relative(process.cwd(), stackFile) || stackFile}`,
       '',
       'Upload a JPEG as the partner (data account) with ali-oss:',
-      `  node -e "const OSS=require('ali-oss');const s=require(${JSON.stringify(stackFile)});new OSS({endpoint:s.endpoints.oss,sldEnable:true,bucket:s.bucket,accessKeyId:s.accounts.data.accessKeyId,accessKeySecret:s.accounts.data.accessKeySecret}).put('incoming/photo.jpg','photo.jpg').then(()=>console.log('uploaded'))"`,
+      `  node -e "const OSS=require('ali-oss');const s=require('${stackFile}');new OSS({endpoint:s.endpoints.oss,sldEnable:true,bucket:s.bucket,accessKeyId:s.accounts.data.accessKeyId,accessKeySecret:s.accounts.data.accessKeySecret}).put('incoming/photo.jpg','photo.jpg').then(()=>console.log('uploaded'))"`,
       `then read the sidecar results/incoming/photo.jpg.json the same way (client.get), or score over HTTP:`,
       `  curl -s -X POST ${info.endpoints.api}/images/score -H "Authorization: Bearer ${info.apiToken}" -H 'Content-Type: application/json' -d '{"uri":"oss://${info.bucket}/incoming/photo.jpg"}'`,
       'A video or a PDF uploaded under incoming/ gets a `submitted` sidecar that turns `succeeded` when IMM is done.',
