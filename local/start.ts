@@ -1,6 +1,6 @@
 // `npm start`: the offline cloud on 127.0.0.1, seeded with the demo scenario. Object data survives
 // restarts under .local/data/; .local/stack.json tells any client where everything is.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startStack } from './stack';
 
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
       `  admin  ${info.endpoints.admin}/stats`,
       `  keys and endpoints: ${path.relative(process.cwd(), stackFile) || stackFile}`,
       '',
-      'Upload a JPEG as the partner (data account) with ali-oss:',
+      'Upload a JPEG (here ./photo.jpg) as the partner (data account) with ali-oss:',
       `  node -e "const OSS=require('ali-oss');const s=require('${stackFile}');new OSS({endpoint:s.endpoints.oss,sldEnable:true,bucket:s.bucket,accessKeyId:s.accounts.data.accessKeyId,accessKeySecret:s.accounts.data.accessKeySecret}).put('incoming/photo.jpg','photo.jpg').then(()=>console.log('uploaded'))"`,
       `then read the sidecar results/incoming/photo.jpg.json the same way (client.get), or score over HTTP:`,
       `  curl -s -X POST ${info.endpoints.api}/images/score -H "Authorization: Bearer ${info.apiToken}" -H 'Content-Type: application/json' -d '{"uri":"oss://${info.bucket}/incoming/photo.jpg"}'`,
@@ -51,10 +51,16 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const stop = async () => {
-    if (stopping) return;
+    if (stopping) {
+      // A second Ctrl-C: stop now. Running IMM tasks are lost and their sidecars stay `submitted`.
+      process.stdout.write('stopped without waiting\n');
+      process.exit(130);
+    }
     stopping = true;
-    process.stdout.write('stopping…\n');
+    process.stdout.write('stopping: letting running IMM tasks finish and their results reach the sidecars (Ctrl-C again to stop now)…\n');
     await stack.close();
+    // The keys in it die with this run.
+    rmSync(stackFile, { force: true });
     process.exit(0);
   };
   process.on('SIGINT', stop);

@@ -22,7 +22,9 @@ export function createFfmpegRunner(options: FfmpegOptions = {}): FfmpegRunner {
     new Promise<void>((resolve, reject) => {
       // Resolved lazily so that importing the emulator does not need the binary.
       const binary = options.path ?? (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
-      const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      // Its own process group: Ctrl-C on `npm start` reaches the stack, which lets running tasks finish,
+      // instead of killing ffmpeg mid-file (a task failed by the user's Ctrl-C would be recorded as failed).
+      const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
       let stderr = '';
       child.stderr.setEncoding('utf8');
       child.stderr.on('data', (chunk: string) => {

@@ -5,7 +5,11 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { execFile } from 'node:child_process';
+import { startStack } from '../../local/stack';
 import { sceneJpeg } from '../helpers/images';
+import { partnerClient, readSidecar } from '../helpers/stack';
 
 const root = path.join(__dirname, '..', '..');
 
@@ -83,4 +87,47 @@ describe('npm start', () => {
     expect(sidecar).toMatchObject({ status: 'succeeded', score: expect.any(Number) });
     expect(exitCode).toBe(0);
   });
+
+  it('lets a running conversion finish on Ctrl-C, so its sidecar ends succeeded, not failed', async () => {
+    // Prepare: a video long enough to be mid-transcode when the terminal's Ctrl-C reaches the whole process group.
+    const ctrlCDir = mkdtempSync(path.join(tmpdir(), 'imm-bridge-ctrlc-'));
+    const video = path.join(ctrlCDir, 'long.mp4');
+    const ffmpeg = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+    await promisify(execFile)(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=640x480:rate=25', '-t', '20', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-y', video]);
+    const started = spawn(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'local', 'start.ts')], {
+      cwd: root,
+      env: { ...process.env, LOCAL_PORT: '0', LOCAL_DIR: ctrlCDir, LOG_LEVEL: 'warn' },
+      detached: true,
+    });
+    child = started;
+    try {
+      await waitForOutput(started, /Ctrl-C stops everything/, 30_000);
+      const info = JSON.parse(readFileSync(path.join(ctrlCDir, 'stack.json'), 'utf8'));
+      const partner = partnerClient(info, true);
+      await partner.put('incoming/long.mp4', video);
+      await poll(async () => {
+        const sidecar = await readSidecar(partner, 'incoming/long.mp4');
+        if (sidecar.status !== 'submitted') throw new Error(`sidecar is ${sidecar.status}`);
+      });
+      // Act: Ctrl-C in a terminal signals every process of the foreground group, ffmpeg included unless it left it.
+      const exited = new Promise<number | null>((resolve) => started.on('exit', (code) => resolve(code)));
+      process.kill(-started.pid!, 'SIGINT');
+      const exitCode = await exited;
+      const restarted = await startStack({ port: 0, dataDir: path.join(ctrlCDir, 'data'), logLevel: 'silent' });
+      try {
+        const client = partnerClient(restarted.info, true);
+        const sidecar = await readSidecar(client, 'incoming/long.mp4');
+        const output = await client.head('converted/incoming/long.mp4.mp4');
+        // Assess
+        expect(exitCode).toBe(0);
+        expect(sidecar).toMatchObject({ status: 'succeeded', taskType: 'MediaConvert' });
+        expect(output.status).toBe(200);
+      } finally {
+        await restarted.close();
+      }
+    } finally {
+      if (started.exitCode === null) started.kill('SIGKILL');
+      rmSync(ctrlCDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -394,12 +394,15 @@ async function runWorker(request: WorkerRequest): Promise<WorkerFile[]> {
   const pageBudget = request.pages?.length ?? MAX_PAGES;
   // 60 s to start and open, then a second a page (a 600 dpi render of a busy page), at most 30 min.
   const timeout = Math.min(60_000 + 1_000 * (request.op === 'info' ? 0 : pageBudget), 30 * 60_000);
+  // Its own process group, like ffmpeg's: Ctrl-C on `npm start` must not fail a running conversion. (execFile
+  // hands `detached` to spawn; its option type just does not list it.)
+  const execOptions = { timeout, killSignal: 'SIGKILL' as const, maxBuffer: 4 * 1024 * 1024, windowsHide: true, detached: true };
   const { stdout, stderr, error } = await new Promise<{ stdout: string; stderr: string; error: (Error & { killed?: boolean; signal?: string }) | null }>(
     (resolve) => {
       execFile(
         process.execPath,
         [WORKER, JSON.stringify({ ...request, maxPages: MAX_PAGES })],
-        { timeout, killSignal: 'SIGKILL', maxBuffer: 4 * 1024 * 1024, windowsHide: true },
+        execOptions,
         (err, out, errOut) => resolve({ stdout: String(out), stderr: String(errOut), error: err }),
       );
     },
