@@ -2,7 +2,7 @@
 // any OSS client, and a clean stop on Ctrl-C.
 import OSS from 'ali-oss';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -86,6 +86,8 @@ describe('npm start', () => {
     expect(info).toMatchObject({ region: 'cn-hangzhou', bucket: 'test-bucket-2024', immProject: 'immtest', roleArn: expect.stringMatching(/^acs:ram::\d+:role\/imm-bridge-operator$/) });
     expect(sidecar).toMatchObject({ status: 'succeeded', score: expect.any(Number) });
     expect(exitCode).toBe(0);
+    // Its keys died with the run: a stale stack.json would only mislead the next client.
+    expect(existsSync(path.join(dir, 'stack.json'))).toBe(false);
   });
 
   it('lets a running conversion finish on Ctrl-C, so its sidecar ends succeeded, not failed', async () => {
