@@ -5,6 +5,8 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { loadConfig } from '../shared/config';
+import { ConfigError } from '../shared/errors';
 
 export const REQUIRED_ENV = ['IMM_PROJECT', 'IMM_ROLE_ARN', 'IMM_ROLE_EXTERNAL_ID', 'REGION', 'ALLOWED_BUCKETS', 'INPUT_PREFIX', 'RESULTS_PREFIX', 'OUTPUT_PREFIX', 'API_TOKENS_SHA256'];
 const FAKE_ACCOUNT_ID = '1000000000000001';
@@ -80,6 +82,13 @@ export function validateSYaml(text: string, schema: object, repoRoot: string, en
     const fnEnv = (props.environmentVariables ?? {}) as Record<string, Json>;
     for (const key of REQUIRED_ENV) if (!(key in fnEnv)) problems.push(`${where}.props.environmentVariables lacks ${key}`);
     for (const [key, value] of Object.entries(fnEnv)) if (typeof value !== 'string') problems.push(`${where}.props.environmentVariables.${key} must be a string`);
+    // The functions' own configuration check, as their first invocation would run it with these values.
+    try {
+      loadConfig(Object.fromEntries(Object.entries(fnEnv).map(([key, value]) => [key, String(value)])));
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      for (const problem of error.problems) problems.push(`${where}.props.environmentVariables: ${problem}`);
+    }
     const triggers = (props.triggers ?? []) as Record<string, Json>[];
     triggers.forEach((trigger, i) => {
       const at = `${where}.props.triggers[${i}]`;

@@ -28,6 +28,14 @@ describe('s.yaml', () => {
     expect(problems.join('\n')).toMatch(message);
   });
 
+  it('runs the functions\' own configuration check on the values they will deploy with', () => {
+    // Act
+    const problems = validateSYaml(sYaml, schema, root, { ...deployEnv, ALLOWED_BUCKETS: 'Bad_Bucket', API_TOKENS_SHA256: 'zz' }).join('\n');
+    // Assess
+    expect(problems).toMatch(/resources\.on-upload\.props\.environmentVariables: ALLOWED_BUCKETS holds an invalid bucket name/);
+    expect(problems).toMatch(/resources\.api\.props\.environmentVariables: API_TOKENS_SHA256 must hold hex SHA-256 hashes/);
+  });
+
   it('accepts same-account mode with the account set', () => {
     // Act / Assess
     expect(validateSYaml(sYaml, schema, root, { MEDIA_ACCOUNT_ID: '1000000000000001' })).toEqual([]);
