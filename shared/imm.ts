@@ -296,10 +296,17 @@ export function immError(error: unknown, context: ImmErrorContext): AppError {
   }
   if (info.code === 'ResourceNotFound' || info.statusCode === 404) {
     const isObject = /object|oss/i.test(info.message);
+    // IMM's 404s name the resource: `The specified resource Project is not found.` or `… resource Task …`.
+    const isTask = context.action === 'GetTask' && !/resource Project/i.test(info.message);
+    const hint = isObject
+      ? undefined
+      : isTask
+        ? `no task with this id and type in project \`${context.projectName}\`: check both (IMM keeps a task's information for 7 days)`
+        : `check that the IMM project \`${context.projectName}\` exists in the media account and region`;
     return new NotFoundError(
-      isObject ? 'ObjectNotFound' : 'ResourceNotFound',
+      isObject ? 'ObjectNotFound' : isTask ? 'TaskNotFound' : 'ResourceNotFound',
       isObject ? `the object${where.replace(' on', '')} does not exist` : `IMM ${context.action}: ${info.message}`,
-      isObject ? undefined : `check that the IMM project \`${context.projectName}\` exists in the media account and region`,
+      hint,
       error,
     );
   }
