@@ -81,7 +81,8 @@ export function printJson(io: Io, value: unknown): void {
 
 /** An error's message as our messages read: lowercase first letter, no final period. */
 export function lower(error: unknown): string {
-  const message = messageOf(error);
+  // One line: JSON.parse quotes the start of the input, newlines and all.
+  const message = messageOf(error).replace(/\s*[\r\n]+\s*/g, '\\n');
   return `${message.charAt(0).toLowerCase()}${message.slice(1)}`.replace(/\.$/, '');
 }
 

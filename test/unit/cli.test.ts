@@ -177,6 +177,15 @@ describe('policy simulate', () => {
     expect(result.stderr).toMatch(new RegExp(`^policy simulate: \`${input.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}\` is not valid json: [^\\n]+\\n$`));
   });
 
+  it('keeps its error to one line when the invalid input on standard input spans lines', () => {
+    // Act
+    const result = cli(['policy', 'simulate', '--input', '-'], { stdin: 'notjson\n{\n' });
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr.split('\n')).toEqual([expect.stringMatching(/^policy simulate: `-` is not valid json: /), '']);
+  });
+
   it('reads standard input for `-`', () => {
     // Prepare
     const stdin = readFileSync(path.join(examples, 'case.json'), 'utf8');
