@@ -97,7 +97,7 @@ function uploadOf(userData: string | undefined, runtime: Runtime): (OssLocation 
 /** The task's own Code and Message, with a hint where the fix is known: most failures are missing grants. */
 function taskError(task: TaskInfo, upload: OssLocation, outputPrefix: string, inputPrefix: string): NonNullable<Sidecar['error']> {
   const code = task.code ?? 'TaskFailed';
-  const message = (task.message ?? 'IMM reported the task as failed without a message').slice(0, MAX_MESSAGE_CHARS);
+  const message = shorten(task.message ?? 'IMM reported the task as failed without a message', MAX_MESSAGE_CHARS);
   let hint: string | undefined;
   if (/AccessDenied|Forbidden/i.test(code) || /file access forbidden/i.test(message)) {
     // IMM's message names what was refused: reading the input, or (otherwise) writing the output.
@@ -108,6 +108,14 @@ function taskError(task: TaskInfo, upload: OssLocation, outputPrefix: string, in
     hint = 'the uploaded file could not be read as the format its extension names; upload a valid file';
   }
   return { code, message, ...(hint ? { hint } : {}) };
+}
+
+/** At most `max` characters, cut at a word boundary and marked with `…` when anything was cut. */
+export function shorten(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${space > max / 2 ? cut.slice(0, space) : cut}…`;
 }
 
 function ignored(log: Invocation['log'], reason: string): TaskDoneOutcome {

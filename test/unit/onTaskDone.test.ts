@@ -9,6 +9,7 @@ import type { TaskInfo } from '../../shared/imm';
 import { createLogger } from '../../shared/log';
 import type { Claim, Sidecar, SidecarStore } from '../../shared/oss';
 import type { Runtime } from '../../shared/runtime';
+import { shorten } from '../../shared/taskDone';
 import { parseTaskNotification } from '../../shared/taskNotification';
 import { fakeImm } from '../helpers/fakeImm';
 
@@ -237,5 +238,15 @@ describe('on-task-done handler', () => {
     expect(garbage).toMatchObject({ status: 'rejected' });
     await expect(transient.handler(mnsEvent(immMessage({})), context)).rejects.toMatchObject({ retryable: true });
     expect(deniedResult).toEqual({ status: 'error', code: 'InvalidTaskId' });
+  });
+});
+
+describe('shorten', () => {
+  it('keeps short text, and cuts long text at a word boundary with an ellipsis', () => {
+    // Act / Assess
+    expect(shorten('short message', 20)).toBe('short message');
+    expect(shorten('no object ACL: bucket ACL private decides', 30)).toBe('no object ACL: bucket ACL…');
+    expect(shorten('x'.repeat(50), 10)).toBe(`${'x'.repeat(9)}…`);
+    expect(shorten('a'.repeat(40) + ' tail', 30)).toHaveLength(30);
   });
 });
