@@ -200,6 +200,18 @@ describe('policy simulate', () => {
 });
 
 describe('policy lint', () => {
+  it('finds what the README shows in cli/examples/lint-me.json', () => {
+    // Act
+    const result = cli(['policy', 'lint', '--input', path.join(examples, 'lint-me.json')]);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout).findings.map((f: { code: string; path: string }) => [f.code, f.path])).toEqual([
+      ['OssRegionNotWildcard', 'Statement[0].Resource[0]'],
+      ['BucketActionOnObjectArn', 'Statement[0].Action[0]'],
+    ]);
+  });
+
   it.each([
     ['an identity policy', identity, 'identity'],
     ['a trust policy', trust, 'trust'],
