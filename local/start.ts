@@ -2,6 +2,7 @@
 // restarts under .local/data/; .local/stack.json tells any client where everything is.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { killChildren } from './imm';
 import { startStack } from './stack';
 
 async function main(): Promise<void> {
@@ -49,19 +50,35 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
 
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) {
-      // A second Ctrl-C: stop now. Running IMM tasks are lost and their sidecars stay `submitted`.
-      process.stdout.write('stopped without waiting\n');
+  // One Ctrl-C often arrives more than once: the terminal signals the whole group, and npm and tsx forward it
+  // to their child as well. Signals within this window count as the same Ctrl-C.
+  const REPEAT_WINDOW_MS = 2000;
+  let stoppingSince: number | undefined;
+  const stop = () => {
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince < REPEAT_WINDOW_MS) return;
+      // A second Ctrl-C: stop now. Running IMM tasks are lost (their sidecars stay `submitted`), and their
+      // processes, which a Ctrl-C no longer reaches, are killed.
+      const killed = killChildren();
+      rmSync(stackFile, { force: true });
+      process.stdout.write(`stopped without waiting${killed ? ` (${killed} media process(es) killed)` : ''}\n`);
       process.exit(130);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     process.stdout.write('stopping: letting running IMM tasks finish and their results reach the sidecars (Ctrl-C again to stop now)…\n');
-    await stack.close();
-    // The keys in it die with this run.
-    rmSync(stackFile, { force: true });
-    process.exit(0);
+    stack
+      .close()
+      .then(() => {
+        // The keys in it die with this run.
+        rmSync(stackFile, { force: true });
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        console.error(`stopping failed: ${(error as Error)?.message ?? error}`);
+        killChildren();
+        rmSync(stackFile, { force: true });
+        process.exit(1);
+      });
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -2,6 +2,7 @@
 // task Code: `InvalidMediaFormat` when the input cannot be decoded, `MediaConvertFailed` otherwise, with
 // ffmpeg's last stderr line as the reason.
 import { spawn } from 'node:child_process';
+import { trackChild } from './processes';
 import { TaskError } from './tasks';
 
 export type FfmpegRunner = (args: string[]) => Promise<void>;
@@ -24,7 +25,7 @@ export function createFfmpegRunner(options: FfmpegOptions = {}): FfmpegRunner {
       const binary = options.path ?? (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
       // Its own process group: Ctrl-C on `npm start` reaches the stack, which lets running tasks finish,
       // instead of killing ffmpeg mid-file (a task failed by the user's Ctrl-C would be recorded as failed).
-      const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+      const child = trackChild(spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true }));
       let stderr = '';
       child.stderr.setEncoding('utf8');
       child.stderr.on('data', (chunk: string) => {

@@ -21,6 +21,7 @@ import { createViewer, WebofficeTokenStore } from './weboffice';
 
 export { IMM_SERVICE_PRINCIPAL, IMM_SESSION_NAME } from './DataAccess';
 export { ImmError } from './errors';
+export { killChildren } from './processes';
 export type { ObjectReader, ReaderCredentials } from './ossReader';
 export type { ObjectWriter } from './ossWriter';
 export type { TaskDoneHook, TaskInfo, TaskNotification, TaskStatus } from './tasks';

@@ -128,7 +128,14 @@ describe('npm start', () => {
         await restarted.close();
       }
     } finally {
-      if (started.exitCode === null) started.kill('SIGKILL');
+      // The whole group: tsx's child (which holds the ports) and any media process it started.
+      if (started.exitCode === null) {
+        try {
+          process.kill(-started.pid!, 'SIGKILL');
+        } catch {
+          started.kill('SIGKILL');
+        }
+      }
       rmSync(ctrlCDir, { recursive: true, force: true });
     }
   }, 120_000);

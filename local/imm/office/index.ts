@@ -27,6 +27,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PDFDocument, StandardFonts, type PDFFont } from 'pdf-lib';
+import { trackChild } from '../processes';
 import sharp from 'sharp';
 
 export type OfficeTarget = 'pdf' | 'png' | 'jpg' | 'txt';
@@ -399,11 +400,13 @@ async function runWorker(request: WorkerRequest): Promise<WorkerFile[]> {
   const execOptions = { timeout, killSignal: 'SIGKILL' as const, maxBuffer: 4 * 1024 * 1024, windowsHide: true, detached: true };
   const { stdout, stderr, error } = await new Promise<{ stdout: string; stderr: string; error: (Error & { killed?: boolean; signal?: string }) | null }>(
     (resolve) => {
-      execFile(
-        process.execPath,
-        [WORKER, JSON.stringify({ ...request, maxPages: MAX_PAGES })],
-        execOptions,
-        (err, out, errOut) => resolve({ stdout: String(out), stderr: String(errOut), error: err }),
+      trackChild(
+        execFile(
+          process.execPath,
+          [WORKER, JSON.stringify({ ...request, maxPages: MAX_PAGES })],
+          execOptions,
+          (err, out, errOut) => resolve({ stdout: String(out), stderr: String(errOut), error: err }),
+        ),
       );
     },
   );
@@ -503,7 +506,7 @@ async function officeToPdf(input: Buffer, sourceType: string): Promise<Buffer> {
 /** Runs a command in a process group of its own so that a timeout kills soffice.bin too, not only its launcher. */
 function runProcess(command: string, args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { env: process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const child = trackChild(spawn(command, args, { env: process.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true }));
     let stdout = '';
     let stderr = '';
     const keep = (acc: string, chunk: Buffer) => (acc + chunk.toString('utf8')).slice(-64 * 1024);
