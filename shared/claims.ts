@@ -30,7 +30,9 @@ export async function claimObject(store: SidecarStore, object: UploadedObject, o
   };
   if (await store.createClaim(object.bucket, object.key, claim)) return { claimed: true };
   const existing = await store.readClaim(object.bucket, object.key, object.eTag);
-  if (existing?.state === 'done') return { claimed: false, state: 'done', reason: 'this version of the object was already processed' };
+  if (existing?.state === 'done' && !(await failedEarlier(store, object))) {
+    return { claimed: false, state: 'done', reason: 'this version of the object was already processed' };
+  }
   if (existing && isLive(existing, options.now)) {
     return { claimed: false, state: 'busy', reason: `another attempt holds this version of the object until ${existing.expiresAt}` };
   }
@@ -38,6 +40,17 @@ export async function claimObject(store: SidecarStore, object: UploadedObject, o
   // compare-and-swap. The window is one GET-then-PUT, and only after a failure or a crash.
   await store.replaceClaim(object.bucket, object.key, claim);
   return { claimed: true };
+}
+
+/**
+ * A failure releases its claim, but the release can be overwritten: on-upload settles a task's claim as `done`
+ * right after writing `submitted`, and a task that fails at once may have its `failed` recorded (and the claim
+ * released) by on-task-done before that. The sidecar says what happened to this version, so a `failed` one means
+ * the same bytes uploaded again must be processed again.
+ */
+async function failedEarlier(store: SidecarStore, object: Pick<UploadedObject, 'bucket' | 'key' | 'eTag'>): Promise<boolean> {
+  const sidecar = await store.read(object.bucket, object.key);
+  return sidecar?.status === 'failed' && sidecar.eTag === object.eTag;
 }
 
 /** A running claim before its expiry: its attempt may still be working (a claim without expiry never is). */

@@ -135,6 +135,25 @@ describe('on-upload handler', () => {
       expect(redelivered.outcomes).toEqual({ duplicate: 1 });
     });
 
+    it('processes a version again when its claim says done but its sidecar says failed (a release that was overwritten)', async () => {
+      // Prepare: on-task-done recorded `failed` and released the claim, then on-upload's late `done` landed.
+      const calls: string[] = [];
+      const { runtime, sidecars, claims, written } = fakeRuntime(async ({ sourceUri }) => {
+        calls.push(sourceUri);
+        return { score: 0.5, requestId: 'R' };
+      });
+      claims.set('test-bucket-2024/incoming/a.jpg#AAA', { eTag: 'AAA', state: 'done', claimedAt: 'then' });
+      written.set('test-bucket-2024/incoming/a.jpg', { source: 'oss://test-bucket-2024/incoming/a.jpg', operation: 'DetectImageScore', status: 'failed', eTag: 'AAA', processedAt: 'then', error: { code: 'BucketDeniedImm', message: 'denied' } });
+      claims.set('test-bucket-2024/incoming/b.jpg#AAA', { eTag: 'AAA', state: 'done', claimedAt: 'then' });
+      written.set('test-bucket-2024/incoming/b.jpg', { source: 'oss://test-bucket-2024/incoming/b.jpg', operation: 'DetectImageScore', status: 'succeeded', eTag: 'AAA', processedAt: 'then' });
+      // Act
+      const summary = await createHandler({ runtime, sidecars })(eventOf(withETag('incoming/a.jpg', 'AAA'), withETag('incoming/b.jpg', 'AAA')), context);
+      // Assess
+      expect(calls).toEqual(['oss://test-bucket-2024/incoming/a.jpg']);
+      expect(summary.outcomes).toEqual({ succeeded: 1, duplicate: 1 });
+      expect(written.get('test-bucket-2024/incoming/a.jpg')?.status).toBe('succeeded');
+    });
+
     it('processes an overwritten object (new eTag) again', async () => {
       // Prepare
       const calls: string[] = [];
