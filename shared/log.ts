@@ -35,7 +35,7 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
   if (depth >= MAX_DEPTH || value === null || typeof value !== 'object') return value;
   // pino's serializers run after this formatter: an Error is serialized here (message, stack, enumerable fields,
   // cause and aggregated errors become plain data) so that all of it is walked.
-  if (value instanceof Error) return redactSecrets(pino.stdSerializers.err(value), depth);
+  if (value instanceof Error) return redactSecrets(serializeError(value), depth);
   if (Array.isArray(value)) {
     let changed = false;
     const items = value.map((item) => {
@@ -54,6 +54,15 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
     }
   }
   return copy ?? value;
+}
+
+/** pino's error serializer, which throws on an aggregate that contains itself or a frozen error: logging never may. */
+function serializeError(error: Error): unknown {
+  try {
+    return pino.stdSerializers.err(error);
+  } catch {
+    return { type: error.name, message: String(error.message) };
+  }
 }
 
 export function createLogger(bindings: Record<string, unknown> = {}, destination?: DestinationStream, level = process.env.LOG_LEVEL ?? 'info'): Logger {

@@ -59,6 +59,19 @@ describe('redactSecrets', () => {
     expect(entry.err).toMatchObject({ type: 'Error', message: expect.stringContaining('outer'), stack: expect.stringContaining('Error: outer'), accessKeySecret: '[redacted]' });
   });
 
+  it('never throws on errors the serializer chokes on (an aggregate that contains itself, a frozen error)', () => {
+    // Prepare
+    const { lines, destination } = capture();
+    const log = createLogger({}, destination, 'info');
+    const loop = new AggregateError([], 'loop');
+    (loop.errors as unknown[]).push(loop);
+    const frozen = Object.freeze(new Error('frozen'));
+    // Act
+    log.error({ err: loop, other: frozen }, 'odd errors');
+    // Assess
+    expect(JSON.parse(lines[0])).toMatchObject({ msg: 'odd errors', err: { message: 'loop' }, other: { message: 'frozen' } });
+  });
+
   it('returns objects without secrets as they are (no copy)', () => {
     // Prepare
     const fields = { bucket: 'b', key: 'k', nested: { status: 'succeeded' } };
