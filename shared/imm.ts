@@ -295,9 +295,12 @@ export function immError(error: unknown, context: ImmErrorContext): AppError {
     );
   }
   if (info.code === 'ResourceNotFound' || info.statusCode === 404) {
-    const isObject = /object|oss/i.test(info.message);
-    // IMM's 404s name the resource: `The specified resource Project is not found.` or `… resource Task …`.
-    const isTask = context.action === 'GetTask' && !/resource Project/i.test(info.message);
+    // IMM's 404s name the resource (`The specified resource Project is not found.`, `… resource Task …`,
+    // `… OSSObject …`); the rest of the message may quote names (a project called `oss-media`), so the resource
+    // decides first and the older keyword match is only a fallback.
+    const resource = /resource (\w+) is not found/i.exec(info.message)?.[1]?.toLowerCase();
+    const isObject = resource ? resource.startsWith('oss') : /object|oss/i.test(info.message);
+    const isTask = context.action === 'GetTask' && (resource ? resource === 'task' : !/project/i.test(info.message));
     const hint = isObject
       ? undefined
       : isTask

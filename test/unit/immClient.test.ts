@@ -69,15 +69,16 @@ describe('IMM client wire shape', () => {
   it('tells an unknown task from an unknown project in GetTask\'s 404', async () => {
     // Prepare
     const notFound = (resource: string) => recorder(() => {
-      throw Object.assign(new Error('ResourceNotFound'), { code: 'ResourceNotFound', statusCode: 404, data: { Message: `The specified resource ${resource} is not found.` } });
+      throw Object.assign(new Error('ResourceNotFound'), { code: 'ResourceNotFound', statusCode: 404, data: { Message: `The specified resource ${resource} is not found. (no ${resource.toLowerCase()} in project \`oss-media\`)` } });
     }).client;
-    const lookup = { projectName: 'immtest', taskType: 'MediaConvert' as const, taskId: 'MediaConvert-x' };
+    // A project whose name contains `oss` must not make an unknown task look like a missing object.
+    const lookup = { projectName: 'oss-media', taskType: 'MediaConvert' as const, taskId: 'MediaConvert-x' };
     // Act
     const task = await notFound('Task').getTask(lookup).catch((e: unknown) => e);
     const project = await notFound('Project').getTask(lookup).catch((e: unknown) => e);
     // Assess
-    expect(task).toMatchObject({ statusCode: 404, code: 'TaskNotFound', hint: expect.stringContaining('no task with this id and type in project `immtest`') });
-    expect(project).toMatchObject({ statusCode: 404, code: 'ResourceNotFound', hint: expect.stringContaining('check that the IMM project `immtest` exists') });
+    expect(task).toMatchObject({ statusCode: 404, code: 'TaskNotFound', hint: expect.stringContaining('no task with this id and type in project `oss-media`') });
+    expect(project).toMatchObject({ statusCode: 404, code: 'ResourceNotFound', hint: expect.stringContaining('check that the IMM project `oss-media` exists') });
   });
 
   it('retries a throttled task creation but not one that timed out (IMM may have created it)', async () => {
