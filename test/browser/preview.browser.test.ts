@@ -6,8 +6,7 @@
 import { existsSync } from 'node:fs';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { sofficeAvailable } from '../../local/imm/office';
-import { wordDocument } from '../helpers/office';
+import { libreOfficeAvailable, wordDocument } from '../helpers/office';
 import { callApi, partnerClient, startTestStack, type TestStack } from '../helpers/stack';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -143,7 +142,7 @@ describe('WebOffice preview in Chromium', () => {
 
   it('shows a Word document through LibreOffice, or a page that says how to enable it', async () => {
     // Prepare
-    const available = await sofficeAvailable();
+    const available = await libreOfficeAvailable();
     const docx = available ? await wordDocument(SENTENCE) : Buffer.from('PK\u0003\u0004 not a docx');
     const tokens = await preview(stack, docx, 'incoming/browser/fox.docx');
     const page = await browser.newPage();

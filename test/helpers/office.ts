@@ -1,9 +1,21 @@
-// Office documents for tests, made by LibreOffice itself (call only when `soffice` is on PATH).
+// Office documents for tests, made by LibreOffice itself (call only when `soffice` is on PATH), and whether the
+// real LibreOffice path must run: CI installs LibreOffice and sets REQUIRE_SOFFICE=1, so a broken install fails
+// there instead of quietly testing the UnsupportedInLocalStack path.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { sofficeAvailable } from '../../local/imm/office';
+
+/** Whether LibreOffice converts here; throws when REQUIRE_SOFFICE=1 and it does not. */
+export async function libreOfficeAvailable(): Promise<boolean> {
+  const available = await sofficeAvailable();
+  if (!available && process.env.REQUIRE_SOFFICE === '1') {
+    throw new Error('REQUIRE_SOFFICE=1 but `soffice --version` fails: install LibreOffice (see README, Test)');
+  }
+  return available;
+}
 
 /** A real .docx holding `text`: LibreOffice converts a text file, with a throwaway profile. */
 export async function wordDocument(text: string): Promise<Buffer> {

@@ -4,8 +4,7 @@
 // LibreOffice fails its task with a clear code.
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import sharp from 'sharp';
-import { sofficeAvailable } from '../../local/imm/office';
-import { wordDocument } from '../helpers/office';
+import { libreOfficeAvailable, wordDocument } from '../helpers/office';
 import { callApi, partnerClient, readSidecar, startTestStack, waitForTask, type TestStack } from '../helpers/stack';
 
 async function samplePdf(): Promise<Buffer> {
@@ -67,7 +66,7 @@ describe('document conversion (local stack)', () => {
   it('an uploaded Word document gets a thumbnail through LibreOffice, or a failed sidecar that says how to enable it', async () => {
     // Prepare: with LibreOffice (CI installs it), a real .docx made by LibreOffice itself; without, any bytes.
     const partner = partnerClient(stack.info, true);
-    const available = await sofficeAvailable();
+    const available = await libreOfficeAvailable();
     const docx = available ? await wordDocument('Quarterly report\nimm-bridge renders Office files with LibreOffice.') : Buffer.from('PK\u0003\u0004 not a docx');
     // Act
     await partner.put('incoming/docs/report.docx', docx);
@@ -103,7 +102,7 @@ describe('document conversion (local stack)', () => {
 
   it('an Office file fails its task with UnsupportedInLocalStack when LibreOffice is absent', async () => {
     // Prepare
-    const available = await sofficeAvailable();
+    const available = await libreOfficeAvailable();
     await partnerClient(stack.info).put('incoming/docs/memo.docx', Buffer.from('PK\u0003\u0004 not really a docx'));
     // Act
     const submitted = await callApi(stack.info, 'POST', '/documents/convert', { uri: `oss://${stack.info.bucket}/incoming/docs/memo.docx`, targetType: 'pdf' });

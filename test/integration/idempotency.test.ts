@@ -63,7 +63,8 @@ describe('duplicate OSS deliveries (local stack)', () => {
     const delta = (name: string, from: Record<string, number>, to: Record<string, number>) => (to[name] ?? 0) - (from[name] ?? 0);
     // Assess
     expect(delta('imm:CreateOfficeConversionTask', before.calls, after.calls)).toBe(5);
-    expect(delta('on-task-done', before.invocations, after.invocations)).toBe(10);
+    // At least two per task (each notification twice); a notification that overtook its sidecar is retried.
+    expect(delta('on-task-done', before.invocations, after.invocations)).toBeGreaterThanOrEqual(10);
     expect(sidecars.map((s) => s.status)).toEqual(keys.map(() => 'succeeded'));
   });
 });
