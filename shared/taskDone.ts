@@ -6,7 +6,7 @@
 // UserData (`{source, eTag}`, set by on-upload), checked against ALLOWED_BUCKETS and INPUT_PREFIX. A sidecar
 // changes only while it says `submitted` for this very task: a duplicate delivery or a notification for an
 // older upload of the same key changes nothing.
-import { isLive, settleClaim } from './claims';
+import { isLive } from './claims';
 import { NotFoundError } from './errors';
 import { immGrantHint, type TaskInfo } from './imm';
 import type { Sidecar, SidecarStore } from './oss';
@@ -63,11 +63,8 @@ export async function processTaskDone(notice: TaskNotice, runtime: Runtime, invo
       ? { ...current, status: 'succeeded', processedAt: completedAt, submittedAt: current.processedAt }
       : { ...current, status: 'failed', processedAt: completedAt, submittedAt: current.processedAt, error: taskError(task, upload, config.outputPrefix, config.inputPrefix) };
   const sidecarKey = await sidecars.write(upload.bucket, upload.key, next);
-  // As on-upload does for its own failures: a failed task releases this version's claim, so that the same bytes
-  // uploaded again (after the grant the hint names is added) are processed instead of skipped as a duplicate.
-  if (next.status === 'failed' && upload.eTag) {
-    await settleClaim(sidecars, { bucket: upload.bucket, key: upload.key, eTag: upload.eTag }, 'released', { requestId: invocation.requestId, now: Date.now() });
-  }
+  // No claim is touched: a version whose sidecar says `failed` is processed again when the same bytes are
+  // uploaded again (claims.ts, failedEarlier), so the fix the hint names can be retried.
   log.info({ status: next.status, sidecarKey, code: task.code }, 'sidecar updated from the finished task');
   return { status: next.status as 'succeeded' | 'failed', sidecarKey };
 }

@@ -143,8 +143,8 @@ describe('on-task-done handler', () => {
     const result = await handler(mnsEvent(immMessage({ Status: 'Succeeded' })), context);
     // Assess
     expect(result).toMatchObject({ status: 'failed' });
-    // The version's claim is released: the same bytes uploaded again after the fix are processed.
-    expect(replacedClaims).toEqual([expect.objectContaining({ eTag: 'E1', state: 'released' })]);
+    // Claims are on-upload's: its takeover rule reprocesses a version whose sidecar says failed (onUploadHandler.test).
+    expect(replacedClaims).toEqual([]);
     const sidecar = sidecars.get('test-bucket-2024/incoming/v/clip.mp4')!;
     expect(sidecar.error).toMatchObject({ code: 'AccessDenied', message: expect.stringContaining('oss:PutObject') });
     expect(sidecar.error!.hint).toContain('acs:oss:*:*:test-bucket-2024/converted/*');
