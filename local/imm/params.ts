@@ -72,3 +72,8 @@ export function parseCredentialConfig(params: Params): CredentialConfig | undefi
     Chain: (cfg.Chain as Record<string, string>[] | undefined)?.map((n) => ({ AssumeRoleFor: n.AssumeRoleFor, Role: n.Role, RoleType: n.RoleType === 'service' ? 'service' : 'user' })),
   };
 }
+
+/** IMM's time format: ISO-8601 UTC with nanoseconds (`2021-12-24T03:01:49.480109219Z`); the emulator has milliseconds. */
+export function immTime(ms: number): string {
+  return new Date(ms).toISOString().replace('Z', '000000Z');
+}

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { ImmError } from './errors';
+import { immTime } from './params';
 import type { Project } from './ProjectRegistry';
 
 export type TaskStatus = 'Running' | 'Succeeded' | 'Failed';
@@ -89,7 +90,7 @@ export function createTaskRegistry(options: TaskRegistryOptions = {}): TaskRegis
       task.Code = code;
       task.Message = message;
     }
-    task.EndTime = timestamp(now());
+    task.EndTime = immTime(now());
     if (notification && options.onTaskDone) {
       try {
         await options.onTaskDone(notification, { ...task }, project);
@@ -108,7 +109,7 @@ export function createTaskRegistry(options: TaskRegistryOptions = {}): TaskRegis
         TaskType: spec.type,
         EventId: `${randomUUID().slice(0, 3).toUpperCase()}-${randomUUID().replace(/-/g, '').slice(0, 27).toUpperCase()}`,
         Status: 'Running',
-        StartTime: timestamp(now()),
+        StartTime: immTime(now()),
         UserData: spec.userData,
         Tags: spec.tags,
         TaskRequestDefinition: spec.definition,
@@ -146,8 +147,3 @@ function failure(error: unknown): { code: string; message: string } {
 }
 
 const taskKey = (project: Project, taskId: string): string => `${project.accountId}/${project.name}/${taskId}`;
-
-/** ISO-8601 UTC with nanoseconds, as IMM writes it (`2021-12-24T03:01:49.480109219Z`); the emulator has milliseconds. */
-function timestamp(ms: number): string {
-  return new Date(ms).toISOString().replace('Z', '000000Z');
-}

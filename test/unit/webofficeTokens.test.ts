@@ -1,7 +1,8 @@
 // The offline IMM's WebOffice token store, on an injected clock: lifetimes, refresh rotation, and every way a
 // pair can be refused.
 import type { Project } from '../../local/imm/ProjectRegistry';
-import { immTime, WebofficeTokenError, WebofficeTokenStore, type WebofficeGrant } from '../../local/imm/weboffice/tokens';
+import { immTime } from '../../local/imm/params';
+import { WebofficeTokenError, WebofficeTokenStore, type WebofficeGrant } from '../../local/imm/weboffice/tokens';
 
 const PROJECT: Project = { accountId: '2000000000000002', name: 'immtest', region: 'cn-hangzhou', serviceRole: 'AliyunIMMDefaultRole', createdAt: '2026-01-01T00:00:00.000Z' };
 const OTHER: Project = { ...PROJECT, name: 'other' };

@@ -3,7 +3,7 @@
 // checked on what it read), then opens a WebOffice session (../weboffice/tokens.ts). The WebofficeURL points
 // back at this server as the request reached it; the viewer (../weboffice/viewer.ts) serves it.
 import { parseGenerateParams, assertPreviewSize, type GenerateInput } from '../weboffice/params';
-import { immTime } from '../weboffice/tokens';
+import { immTime } from '../params';
 import { viewerUrl } from '../weboffice/viewer';
 import type { ImmAction } from './types';
 

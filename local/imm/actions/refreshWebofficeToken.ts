@@ -4,8 +4,8 @@
 // A refused pair is 400 `Invalid{ParameterName}`, the pattern of IMM's common-error table (D-ERR:
 // "Specified parameter {ParameterName} is not valid."), followed by why.
 import { ImmError } from '../errors';
-import { requireString } from '../params';
-import { immTime, WebofficeTokenError } from '../weboffice/tokens';
+import { immTime, requireString } from '../params';
+import { WebofficeTokenError } from '../weboffice/tokens';
 import type { ImmAction } from './types';
 
 export const refreshWebofficeToken: ImmAction<{ accessToken: string; refreshToken: string }> = {

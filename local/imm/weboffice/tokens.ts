@@ -177,7 +177,3 @@ function seconds(value: number | undefined, fallback: number, name: string): num
   return value;
 }
 
-/** IMM's time format: ISO-8601 UTC with nanoseconds, e.g. `2021-08-30T13:13:11.347146982Z`. */
-export function immTime(ms: number): string {
-  return new Date(ms).toISOString().replace('Z', '000000Z');
-}
