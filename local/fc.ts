@@ -45,7 +45,7 @@ export interface FcRunnerOptions {
   accountId: string;
   /** Delay before retry n (1-based) of a failed async invocation; FC retries 3 times by default. */
   retryDelaysMs?: number[];
-  /** Deliver every OSS event this many times, concurrently: OSS triggers are at-least-once. Default 1. */
+  /** Deliver every async event (OSS, topic) this many times, concurrently: triggers are at-least-once. Default 1. */
   deliveryCopies?: number;
   /**
    * Where accepted async events wait until delivered, so that a restart loses none (FC's async queue is
@@ -105,16 +105,17 @@ export class FcRunner {
   deliverOssEvent(record: FcOssEventRecord): void {
     for (const trigger of this.triggers) {
       if (!matchesTrigger(trigger, record)) continue;
-      for (let copy = 0; copy < (this.options.deliveryCopies ?? 1); copy++) {
-        this.deliverAsync(trigger.functionName, JSON.stringify({ events: [record] }), record.oss.object.key);
-      }
+      this.deliverAsync(trigger.functionName, JSON.stringify({ events: [record] }), record.oss.object.key);
     }
   }
 
-  /** Accepts one asynchronous invocation (any trigger): queued durably, delivered with FC's retries. */
+  /**
+   * Accepts one asynchronous invocation (any trigger): queued durably, delivered with FC's retries, and
+   * `deliveryCopies` times, since every trigger delivers at least once.
+   */
   deliverAsync(functionName: string, payload: string, label: string): void {
     if (!this.functions.has(functionName)) throw new Error(`no function \`${functionName}\``);
-    this.enqueue({ id: randomUUID(), functionName, payload, label, attempts: 0 });
+    for (let copy = 0; copy < (this.options.deliveryCopies ?? 1); copy++) this.enqueue({ id: randomUUID(), functionName, payload, label, attempts: 0 });
   }
 
   /** Delivers the events a previous run accepted but did not finish (call after deploying the functions). */

@@ -149,11 +149,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const stsServer = await sts.start(portFor(1), host);
     servers.push(stsServer);
 
-    // Topic messages, like OSS events, are delivered at least once: `deliveryCopies` applies to both.
-    const deliverTopicMessage = (fn: string, payload: string, label: string) => {
-      for (let copy = 0; copy < (options.deliveryCopies ?? 1); copy++) runnerRef.current?.deliverAsync(fn, payload, label);
-    };
-    const topics = new MnsTopics({ telemetry, ram, region: deploy.region, deliver: deliverTopicMessage });
+    const topics = new MnsTopics({ telemetry, ram, region: deploy.region, deliver: (fn, payload, label) => runnerRef.current?.deliverAsync(fn, payload, label) });
     topics.createTopic(deploy.mediaAccountId, DEMO.notifyTopic);
     const imm = createImmEmulator({
       ram,
