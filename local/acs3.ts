@@ -49,6 +49,11 @@ export interface Acs3VerifierOptions {
   ram: { resolveKey(accessKeyId: string, securityToken?: string): KeyLookup };
   now?: () => number;
   maxSkewMs?: number;
+  /**
+   * Headers every signature must cover. Defaults to the RPC set, which includes `x-acs-action`; an FC HTTP
+   * trigger's request names no action, so the trigger's verifier leaves it out.
+   */
+  alwaysSigned?: readonly string[];
 }
 
 /** Headers that must be covered by the signature when present, so that a replayed request cannot be re-aimed. */
@@ -86,7 +91,7 @@ export function createAcs3Verifier(options: Acs3VerifierOptions): Acs3Verifier {
       }
       const [, accessKeyId, signedList, signature] = match;
       const signedHeaders = signedList.split(';').map((h) => h.trim().toLowerCase());
-      for (const name of ALWAYS_SIGNED) {
+      for (const name of options.alwaysSigned ?? ALWAYS_SIGNED) {
         if (!signedHeaders.includes(name)) return fail(incomplete(`SignedHeaders must include \`${name}\`.`));
       }
       for (const name of SIGNED_WHEN_PRESENT) {

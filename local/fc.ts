@@ -1,6 +1,7 @@
 // The offline Function Compute: runs handlers the way FC 3.0 does — Buffer events, a context whose
-// credentials are the function role's temporary keys — delivers OSS and MNS topic events asynchronously
-// with FC's default of 3 retries, and serves HTTP triggers as v1 events.
+// credentials are the function role's temporary keys, the function's timeout — delivers OSS, MNS topic and
+// timer events asynchronously with the function's asyncInvokeConfig (retries, maximum event age), and serves
+// HTTP triggers as v1 events behind the trigger's authType. What is deployed comes from s.yaml (local/deploy.ts).
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -25,8 +26,29 @@ export interface FunctionSpec {
   name: string;
   roleArn: string;
   handler: Handler;
+  /** s.yaml's `handler`, e.g. `index.handler`, as FC reports it in the context. */
+  handlerName?: string;
+  /** FC ends an invocation that runs longer (default 60 here; fc3's own default is 3). */
   timeoutSeconds?: number;
   memoryMb?: number;
+  /** s.yaml's asyncInvokeConfig: retries after the first attempt, and the age past which an event is dropped. */
+  asyncInvoke?: { maxRetries: number; maxEventAgeSeconds: number };
+}
+
+/** How an HTTP trigger admits requests (s.yaml `triggerConfig.authType` and `methods`). */
+export interface HttpTriggerOptions {
+  authType: 'anonymous' | 'function';
+  methods: readonly string[];
+  /** For `function`: checks the request's Alibaba Cloud signature and the signer's right to invoke. */
+  authenticate?: (request: { method: string; url: string; headers: IncomingMessage['headersDistinct']; body: Buffer }) => { ok: true } | { ok: false; code: string; message: string };
+}
+
+export interface TimerTrigger {
+  functionName: string;
+  triggerName: string;
+  /** The next firing strictly after an instant (local/schedule.ts). */
+  next(after: number): number;
+  payload: string;
 }
 
 export interface OssTrigger {
@@ -63,6 +85,8 @@ interface QueuedEvent {
   /** What the event is about, for the delivery log: an object key, a topic message id. */
   label: string;
   attempts: number;
+  /** When FC accepted the event (epoch ms): `maxAsyncEventAgeInSeconds` counts from here. */
+  acceptedAt?: number;
 }
 
 export interface DeliveryRecord {
@@ -81,6 +105,7 @@ export class FcRunner {
   private readonly keys = new Map<string, Promise<TemporaryKey>>();
   private readonly triggers: OssTrigger[] = [];
   private readonly pending = new Set<Promise<void>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
   readonly deliveries: DeliveryRecord[] = [];
   private readonly retryDelaysMs: number[];
   private readonly now: () => number;
@@ -115,7 +140,8 @@ export class FcRunner {
    */
   deliverAsync(functionName: string, payload: string, label: string): void {
     if (!this.functions.has(functionName)) throw new Error(`no function \`${functionName}\``);
-    for (let copy = 0; copy < (this.options.deliveryCopies ?? 1); copy++) this.enqueue({ id: randomUUID(), functionName, payload, label, attempts: 0 });
+    const acceptedAt = this.now();
+    for (let copy = 0; copy < (this.options.deliveryCopies ?? 1); copy++) this.enqueue({ id: randomUUID(), functionName, payload, label, attempts: 0, acceptedAt });
   }
 
   /** Delivers the events a previous run accepted but did not finish (call after deploying the functions). */
@@ -132,6 +158,31 @@ export class FcRunner {
   /** Stops delivering, as a crash would: queued events stay on disk for the next run's resume(). */
   stop(): void {
     this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  /**
+   * A timer trigger: at each firing, an asynchronous invocation with FC's timer event
+   * `{"triggerTime","triggerName","payload"}` (alibabacloud.com/help/en/functioncompute/fc/user-guide/timer-trigger-overview).
+   */
+  addTimerTrigger(trigger: TimerTrigger): void {
+    if (!this.functions.has(trigger.functionName)) throw new Error(`no function \`${trigger.functionName}\` for the timer trigger`);
+    const arm = (after: number) => {
+      const at = trigger.next(after);
+      if (!Number.isFinite(at) || this.stopped) return;
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        if (this.stopped) return;
+        const event = { triggerTime: new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z'), triggerName: trigger.triggerName, payload: trigger.payload };
+        this.deliverAsync(trigger.functionName, JSON.stringify(event), `timer/${trigger.triggerName}`);
+        arm(at);
+      }, Math.max(0, at - this.now()));
+      // A schedule alone never keeps the process (or a test run) alive.
+      timer.unref();
+      this.timers.add(timer);
+    };
+    arm(this.now());
   }
 
   private enqueue(queued: QueuedEvent): void {
@@ -175,20 +226,20 @@ export class FcRunner {
     const context: FcContext = {
       requestId,
       credentials: { accessKeyId: credentials.accessKeyId, accessKeySecret: credentials.accessKeySecret, securityToken: credentials.securityToken },
-      function: { name: spec.name, handler: 'index.handler', memory: spec.memoryMb ?? 512, timeout: spec.timeoutSeconds ?? 60 },
+      function: { name: spec.name, handler: spec.handlerName ?? 'index.handler', memory: spec.memoryMb ?? 512, timeout: spec.timeoutSeconds ?? 60 },
       service: { qualifier: 'LATEST' },
       region: this.options.region,
       accountId: this.options.accountId,
       retryCount,
     };
     this.options.telemetry.countInvocation(functionName);
-    return spec.handler(event, context);
+    return withTimeout(spec.handler(event, context), (spec.timeoutSeconds ?? 60) * 1000);
   }
 
   /** Serves a function's HTTP trigger: each request becomes a v1 event, each returned struct a response. */
-  async startHttpTrigger(functionName: string, port: number, host = '127.0.0.1'): Promise<RunningServer> {
+  async startHttpTrigger(functionName: string, port: number, host = '127.0.0.1', trigger: HttpTriggerOptions = { authType: 'anonymous', methods: [] }): Promise<RunningServer> {
     const server = createServer((req, res) => {
-      this.handleHttp(functionName, req, res).catch((error: unknown) => {
+      this.handleHttp(functionName, trigger, req, res).catch((error: unknown) => {
         if (!res.headersSent) writeJson(res, 502, { ErrorCode: 'UnhandledInvocationError', ErrorMessage: String((error as Error)?.message ?? error) });
         else res.destroy();
       });
@@ -196,7 +247,13 @@ export class FcRunner {
     return listen(server, port, host);
   }
 
-  private async handleHttp(functionName: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handleHttp(functionName: string, trigger: HttpTriggerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (trigger.methods.length > 0 && !trigger.methods.includes(req.method ?? '')) {
+      // The trigger's `methods` list decides; the gateway answers before the function runs (status UNVERIFIED).
+      req.resume();
+      writeJson(res, 405, { ErrorCode: 'MethodNotAllowed', ErrorMessage: `the HTTP trigger accepts ${trigger.methods.join(', ')}, not ${req.method}` });
+      return;
+    }
     let body: Buffer;
     try {
       body = await readBody(req, MAX_HTTP_BODY);
@@ -204,6 +261,16 @@ export class FcRunner {
       // FC's gateway refuses oversized bodies before the function runs.
       writeJson(res, 413, { ErrorCode: 'EntityTooLarge', ErrorMessage: `the request body exceeds ${MAX_HTTP_BODY} bytes` });
       return;
+    }
+    if (trigger.authType === 'function') {
+      // Signature authentication happens at FC's gateway: "For requests that do not contain the Authorization field
+      // or contain invalid signatures, Function Compute returns HTTP status code 403" (alibabacloud.com/help/doc-detail/148553.htm),
+      // and the function is never invoked.
+      const verdict = trigger.authenticate?.({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headersDistinct, body }) ?? { ok: false, code: 'AccessDenied', message: 'no signature verifier' };
+      if (!verdict.ok) {
+        writeJson(res, 403, { ErrorCode: verdict.code, ErrorMessage: verdict.message });
+        return;
+      }
     }
     const event = toHttpEvent(req, body, this.options.accountId, this.now());
     let result: unknown;
@@ -220,9 +287,16 @@ export class FcRunner {
     const event = Buffer.from(queued.payload);
     const log: DeliveryRecord = { functionName: queued.functionName, key: queued.label, attempts: queued.attempts, ok: false };
     this.deliveries.push(log);
-    while (queued.attempts <= this.retryDelaysMs.length) {
-      if (queued.attempts > 0) await sleep(this.retryDelaysMs[queued.attempts - 1]);
+    const asyncInvoke = this.functions.get(queued.functionName)?.asyncInvoke;
+    const maxRetries = asyncInvoke?.maxRetries ?? this.retryDelaysMs.length;
+    while (queued.attempts <= maxRetries) {
+      if (queued.attempts > 0) await sleep(this.retryDelay(queued.attempts));
       if (this.stopped) return;
+      if (asyncInvoke && queued.acceptedAt !== undefined && this.now() - queued.acceptedAt > asyncInvoke.maxEventAgeSeconds * 1000) {
+        // maxAsyncEventAgeInSeconds: FC drops an event it could not deliver in time.
+        log.error = `dropped: older than maxAsyncEventAgeInSeconds (${asyncInvoke.maxEventAgeSeconds})`;
+        break;
+      }
       queued.attempts += 1;
       log.attempts = queued.attempts;
       this.persist(queued);
@@ -239,6 +313,13 @@ export class FcRunner {
       }
     }
     this.unqueue(queued, true);
+  }
+
+  /** Delay before retry n (1-based): the configured delays, doubling past the last one. */
+  private retryDelay(retry: number): number {
+    const delays = this.retryDelaysMs;
+    if (delays.length === 0) return 0;
+    return retry <= delays.length ? delays[retry - 1] : delays[delays.length - 1] * 2 ** (retry - delays.length);
   }
 
   /** FC keeps a role's keys for the function and renews them before they run out. */
@@ -345,3 +426,22 @@ function writeJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * FC ends an invocation at the function's timeout and reports it as failed ("Function timed out after N
+ * seconds"; error handling: alibabacloud.com/help/en/functioncompute/fc/error-handling-1-2). In one process the
+ * handler cannot be frozen, so its promise is abandoned; the result it may still produce is ignored.
+ */
+async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  // An abandoned handler that fails later must not surface as an unhandled rejection.
+  work.catch(() => undefined);
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`Function timed out after ${timeoutMs / 1000} seconds`), { code: 'FunctionTimeout' })), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

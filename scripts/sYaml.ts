@@ -7,40 +7,9 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { loadConfig } from '../shared/config';
 import { ConfigError } from '../shared/errors';
+import { resolveVariables, type Json } from '../local/sYaml';
 
 export const REQUIRED_ENV = ['IMM_PROJECT', 'IMM_ROLE_ARN', 'IMM_ROLE_EXTERNAL_ID', 'REGION', 'ALLOWED_BUCKETS', 'INPUT_PREFIX', 'RESULTS_PREFIX', 'OUTPUT_PREFIX', 'API_TOKENS_SHA256'];
-const FAKE_ACCOUNT_ID = '1000000000000001';
-
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-
-/** Resolves `${vars.x}`, `${env('N', 'default')}` and `${config("AccountID")}` the way the `s` CLI would, offline. */
-export function resolveVariables(node: Json, vars: Record<string, Json>, env: NodeJS.ProcessEnv = {}): Json {
-  if (typeof node === 'string') {
-    const whole = /^\$\{vars\.([\w.]+)\}$/.exec(node);
-    if (whole) return resolveVariables(lookup(vars, whole[1]), vars, env);
-    return node.replace(/\$\{([^}]+)\}/g, (_m, expr: string) => {
-      const v = /^vars\.([\w.]+)$/.exec(expr);
-      if (v) return String(resolveVariables(lookup(vars, v[1]), vars, env));
-      const e = /^env\(\s*['"]([^'"]+)['"]\s*(?:,\s*['"]([^'"]*)['"])?\s*\)$/.exec(expr);
-      if (e) return env[e[1]] ?? e[2] ?? '';
-      if (/^config\(\s*['"]AccountID['"]\s*\)$/.test(expr)) return FAKE_ACCOUNT_ID;
-      throw new Error(`unsupported expression \`\${${expr}}\``);
-    });
-  }
-  if (Array.isArray(node)) return node.map((n) => resolveVariables(n, vars, env));
-  if (node && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolveVariables(v, vars, env)]));
-  return node;
-}
-
-function lookup(vars: Record<string, Json>, dotted: string): Json {
-  let node: Json = vars;
-  for (const part of dotted.split('.')) {
-    if (!node || typeof node !== 'object' || Array.isArray(node) || !(part in node)) throw new Error(`undefined variable \`vars.${dotted}\``);
-    node = node[part];
-  }
-  return node;
-}
-
 /**
  * `env` is the environment `s deploy` will run with: the `${env(…)}` values resolve from it, as the CLI would.
  */
@@ -64,7 +33,7 @@ export function validateSYaml(text: string, schema: object, repoRoot: string, en
     if (resource.component !== 'fc3') problems.push(`${where}.component must be \`fc3\``);
     let props: Record<string, Json>;
     try {
-      props = resolveVariables(resource.props ?? {}, doc.vars ?? {}, env) as Record<string, Json>;
+      props = resolveVariables(resource.props ?? {}, doc.vars ?? {}, { env }) as Record<string, Json>;
     } catch (error) {
       problems.push(`${where}: ${(error as Error).message}`);
       continue;
