@@ -3,8 +3,10 @@
 // §3). OSS documents no other exclusive create for PutObject: no If-None-Match on writes, and bucket-level
 // overwrite protection (PutBucketOverwriteConfig) says concurrent writes to a missing key may all be let through.
 // So on a versioned bucket two deliveries could both claim, and the function refuses the bucket instead.
-// A bucket that was ever versioned can never go back (PutBucketVersioning takes only Enabled or Suspended), so the
-// answer is fetched once per container per bucket and kept; a failed look-up is not kept.
+// A bucket that was ever versioned can never go back (PutBucketVersioning takes only Enabled or Suspended), so that
+// answer is fetched once per container per bucket and kept for good. "Never versioned" can go stale (the partner
+// may enable versioning while a container is warm), so it is asked again after UNVERSIONED_MAX_AGE_MS. A failed
+// look-up is not kept at all.
 import { AppError, UpstreamError } from './errors';
 import { isTransient, sdkErrorInfo } from './sdkError';
 
@@ -14,22 +16,36 @@ export type VersioningStatus = 'Enabled' | 'Suspended' | undefined;
 /** Reads a bucket's versioning state (GetBucketVersioning with the function role). */
 export type FetchVersioning = (bucket: string) => Promise<VersioningStatus>;
 
+interface Lookup {
+  answer: Promise<VersioningStatus>;
+  askedAt: number;
+  /** Set once the answer arrived. */
+  settled?: boolean;
+  status?: VersioningStatus;
+}
+
+/** One GetBucketVersioning per bucket per five minutes at most while it is unversioned; none once it is versioned. */
+export const UNVERSIONED_MAX_AGE_MS = 5 * 60_000;
+
 /**
  * Wraps `fetch` with a per-bucket cache. Concurrent first calls share one request; a failure is evicted so that
  * the next event asks again (a permission fix or a passing fault must not stick for the container's life).
  */
-export function cachedVersioning(fetch: FetchVersioning): FetchVersioning {
-  const known = new Map<string, Promise<VersioningStatus>>();
+export function cachedVersioning(fetch: FetchVersioning, now: () => number = Date.now): FetchVersioning {
+  const known = new Map<string, Lookup>();
   return (bucket) => {
-    let pending = known.get(bucket);
-    if (!pending) {
-      pending = fetch(bucket);
-      known.set(bucket, pending);
-      pending.catch(() => {
-        if (known.get(bucket) === pending) known.delete(bucket);
-      });
-    }
-    return pending;
+    const entry = known.get(bucket);
+    const stale = entry?.settled === true && entry.status === undefined && now() - entry.askedAt >= UNVERSIONED_MAX_AGE_MS;
+    if (entry && !stale) return entry.answer;
+    const fresh: Lookup = { answer: fetch(bucket), askedAt: now() };
+    known.set(bucket, fresh);
+    fresh.answer.then(
+      (status) => Object.assign(fresh, { status, settled: true }),
+      () => {
+        if (known.get(bucket) === fresh) known.delete(bucket);
+      },
+    );
+    return fresh.answer;
   };
 }
 

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createHandler } from '../../functions/on-upload';
-import { assertClaimsExclusive, cachedVersioning, type VersioningStatus } from '../../shared/bucketVersioning';
+import { assertClaimsExclusive, cachedVersioning, UNVERSIONED_MAX_AGE_MS, type VersioningStatus } from '../../shared/bucketVersioning';
 import { loadConfig } from '../../shared/config';
 import { AppError } from '../../shared/errors';
 import type { FcContext } from '../../shared/fc/types';
@@ -49,6 +49,32 @@ describe('cachedVersioning', () => {
     expect(failed).toMatchObject({ code: 'AccessDenied' });
     expect([second, third]).toEqual(['Suspended', 'Suspended']);
     expect(asked).toBe(2);
+  });
+
+  it('asks again about a bucket that was unversioned after UNVERSIONED_MAX_AGE_MS, but never about a versioned one', async () => {
+    // Prepare
+    let clock = 0;
+    const states: Record<string, VersioningStatus[]> = { plain: [undefined, 'Enabled'], versioned: ['Suspended', undefined] };
+    const asked: string[] = [];
+    const versioning = cachedVersioning(
+      async (bucket) => {
+        asked.push(bucket);
+        return states[bucket].shift();
+      },
+      () => clock,
+    );
+    await Promise.all([versioning('plain'), versioning('versioned')]);
+
+    // Act
+    clock = UNVERSIONED_MAX_AGE_MS - 1;
+    const beforeExpiry = await Promise.all([versioning('plain'), versioning('versioned')]);
+    clock = UNVERSIONED_MAX_AGE_MS;
+    const afterExpiry = await Promise.all([versioning('plain'), versioning('versioned')]);
+
+    // Assess
+    expect(beforeExpiry).toEqual([undefined, 'Suspended']);
+    expect(afterExpiry).toEqual(['Enabled', 'Suspended']);
+    expect(asked).toEqual(['plain', 'versioned', 'plain']);
   });
 });
 
