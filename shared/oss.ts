@@ -1,5 +1,6 @@
 // OSS access with the function's own credentials (ali-oss), and the sidecar contract of DESIGN §3.2.
 import type OSS from 'ali-oss';
+import { cachedVersioning, type FetchVersioning, type VersioningStatus } from './bucketVersioning';
 import type { Config } from './config';
 import type { Credentials } from './credentials';
 import { AppError, UpstreamError } from './errors';
@@ -42,6 +43,11 @@ export interface SidecarStore {
   createClaim(bucket: string, sourceKey: string, claim: Claim): Promise<boolean>;
   readClaim(bucket: string, sourceKey: string, eTag: string): Promise<Claim | undefined>;
   replaceClaim(bucket: string, sourceKey: string, claim: Claim): Promise<void>;
+  /**
+   * The bucket's versioning state (GetBucketVersioning), cached per container; claims are exclusive only on a
+   * bucket that was never versioned (shared/bucketVersioning.ts). Stores that cannot be versioned (fakes) omit it.
+   */
+  versioning?: FetchVersioning;
 }
 
 /**
@@ -80,19 +86,30 @@ export function ossClientOptions(credentials: Credentials, config: Pick<Config, 
 
 /**
  * Sidecar stores for a warm container, one per set of function credentials: renewed credentials get a new
- * client. Only on-upload uses this, so only its bundle carries ali-oss.
+ * client. The versioning cache is the container's, not the credentials': a bucket's state outlives them.
+ * Only on-upload and on-task-done use this, so only their bundles carry ali-oss.
  */
 export function sidecarStores(config: Pick<Config, 'region' | 'ossEndpoint' | 'resultsPrefix'>): (credentials: Credentials) => SidecarStore {
-  let current: { keyId: string; store: SidecarStore } | undefined;
+  let current: { keyId: string; store: SidecarStore; clientFor: OssClients } | undefined;
+  const versioning = cachedVersioning(async (bucket) => {
+    if (!current) throw new Error('no OSS client yet');
+    return getBucketVersioning(await current.clientFor(bucket), bucket);
+  });
   return (credentials) => {
-    if (current?.keyId !== credentials.accessKeyId) current = { keyId: credentials.accessKeyId, store: createSidecarStore(credentials, config) };
+    if (current?.keyId !== credentials.accessKeyId) {
+      const clientFor = ossClients(credentials, config);
+      current = { keyId: credentials.accessKeyId, clientFor, store: createSidecarStore(credentials, config, { clientFor, versioning }) };
+    }
     return current.store;
   };
 }
 
-export function createSidecarStore(credentials: Credentials, config: Pick<Config, 'region' | 'ossEndpoint' | 'resultsPrefix'>): SidecarStore {
+type OssClients = (bucket: string) => Promise<OSS>;
+
+/** One ali-oss client per bucket, loaded on first use. */
+function ossClients(credentials: Credentials, config: Pick<Config, 'region' | 'ossEndpoint'>): OssClients {
   const clients = new Map<string, Promise<OSS>>();
-  const clientFor = (bucket: string): Promise<OSS> => {
+  return (bucket) => {
     let client = clients.get(bucket);
     if (!client) {
       client = import('ali-oss').then(({ default: Client }) => new Client(ossClientOptions(credentials, config, bucket)));
@@ -100,6 +117,27 @@ export function createSidecarStore(credentials: Credentials, config: Pick<Config
     }
     return client;
   };
+}
+
+/** ali-oss has getBucketVersioning (lib/common/bucket/getBucketVersioning.js) but @types/ali-oss does not declare it. */
+interface VersioningClient {
+  getBucketVersioning(bucket: string): Promise<{ versionStatus?: string }>;
+}
+
+async function getBucketVersioning(client: OSS, bucket: string): Promise<VersioningStatus> {
+  const { versionStatus } = await (client as unknown as VersioningClient).getBucketVersioning(bucket);
+  // A bucket never versioned has no <Status> (OSS GetBucketVersioning); any other value is treated as versioned.
+  if (versionStatus === undefined || versionStatus === '') return undefined;
+  return versionStatus === 'Suspended' ? 'Suspended' : 'Enabled';
+}
+
+export function createSidecarStore(
+  credentials: Credentials,
+  config: Pick<Config, 'region' | 'ossEndpoint' | 'resultsPrefix'>,
+  shared: { clientFor?: OssClients; versioning?: FetchVersioning } = {},
+): SidecarStore {
+  const clientFor = shared.clientFor ?? ossClients(credentials, config);
+  const versioning = shared.versioning ?? cachedVersioning(async (bucket) => getBucketVersioning(await clientFor(bucket), bucket));
   const putJson = async (bucket: string, key: string, value: unknown, forbidOverwrite = false): Promise<boolean> => {
     try {
       const client = await clientFor(bucket);
@@ -134,6 +172,7 @@ export function createSidecarStore(credentials: Credentials, config: Pick<Config
     async replaceClaim(bucket, sourceKey, claim) {
       await putJson(bucket, claimKey(config.resultsPrefix, sourceKey, claim.eTag), claim);
     },
+    versioning,
   };
 }
 

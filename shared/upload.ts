@@ -1,6 +1,7 @@
 // What happens to one uploaded object: pick the IMM operation, run it with the operator role, and
 // record the outcome in a sidecar next to the results. A failure becomes a `failed` sidecar; whether the
 // event should be re-delivered is reported back to the handler.
+import { assertClaimsExclusive } from './bucketVersioning';
 import { claimObject, settleClaim } from './claims';
 import { describeError } from './log';
 import { toAppError } from './errors';
@@ -34,29 +35,41 @@ export async function processUpload(object: UploadedObject, runtime: Runtime, in
   const base = { source, eTag: object.eTag || undefined, processedAt: new Date().toISOString() };
   let sidecar: Sidecar;
   let retryable = false;
+  let claimed = false;
   if (job.operation === 'none') {
     sidecar = { ...base, operation: 'none', status: 'skipped', reason: job.reason };
   } else {
-    const now = Date.now();
-    const expiresAt = invocation.deadline ?? now + config.claimStaleSeconds * 1000;
-    const claim = await claimObject(sidecars, object, { requestId: invocation.requestId, now, expiresAt });
-    if (!claim.claimed) {
-      log.info({ eTag: object.eTag, reason: claim.reason }, 'duplicate delivery, skipped');
-      // A busy claim may belong to an attempt that is about to crash: ask FC to re-deliver later.
-      return claim.state === 'done' ? { status: 'duplicate', reason: claim.reason } : { status: 'busy', reason: claim.reason, retryable: true };
-    }
-    try {
-      sidecar = { ...base, ...(await runJob(job, object, runtime, invocation)) };
-    } catch (caught) {
+    const failed = (caught: unknown, what: string): Sidecar => {
       const error = toAppError(caught);
       retryable = error.retryable;
-      log.warn({ err: describeError(error), retryable }, 'IMM operation failed');
+      log.warn({ err: describeError(error), retryable }, what);
       const message = error.expose ? error.message : 'internal error';
-      sidecar = { ...base, operation: job.operation, status: 'failed', error: { code: error.code, message, ...(error.hint ? { hint: error.hint } : {}) } };
+      return { ...base, operation: job.operation, status: 'failed', error: { code: error.code, message, ...(error.hint ? { hint: error.hint } : {}) } };
+    };
+    // Claims are exclusive only on a bucket that was never versioned; on any other the upload fails before it
+    // claims or calls IMM (shared/bucketVersioning.ts). The sidecar write below is a plain PUT and still works.
+    const refusal = sidecars.versioning ? await assertClaimsExclusive(sidecars.versioning, object.bucket).then(() => undefined, (error: unknown) => error) : undefined;
+    if (refusal !== undefined) {
+      sidecar = failed(refusal, 'bucket cannot be claimed in');
+    } else {
+      const now = Date.now();
+      const expiresAt = invocation.deadline ?? now + config.claimStaleSeconds * 1000;
+      const claim = await claimObject(sidecars, object, { requestId: invocation.requestId, now, expiresAt });
+      if (!claim.claimed) {
+        log.info({ eTag: object.eTag, reason: claim.reason }, 'duplicate delivery, skipped');
+        // A busy claim may belong to an attempt that is about to crash: ask FC to re-deliver later.
+        return claim.state === 'done' ? { status: 'duplicate', reason: claim.reason } : { status: 'busy', reason: claim.reason, retryable: true };
+      }
+      claimed = true;
+      try {
+        sidecar = { ...base, ...(await runJob(job, object, runtime, invocation)) };
+      } catch (caught) {
+        sidecar = failed(caught, 'IMM operation failed');
+      }
     }
   }
   const sidecarKey = await sidecars.write(object.bucket, object.key, sidecar);
-  if (job.operation !== 'none') {
+  if (claimed) {
     // Only a success is final. A failure releases the claim: FC's re-delivery (retryable errors) or the same
     // bytes uploaded again after a permission fix (same eTag) must be able to do the work.
     await settleClaim(sidecars, object, sidecar.status === 'failed' ? 'released' : 'done', { requestId: invocation.requestId, now: Date.now() });

@@ -4,6 +4,9 @@
 //   buckets/<bucket>.json                      the bucket registry entry (owner uid, region, policy text)
 //   objects/<bucket>/<sha256(key)>.json        an object's metadata, including its full key
 //   objects/<bucket>/<sha256(key)>.<id>.bin    its bytes
+// On a versioned bucket the metadata file also lists the noncurrent versions (`noncurrent`, newest first), each
+// with its own bytes file; a delete marker has no bytes file. Files written before versioning was emulated have
+// no `noncurrent` and read as a single version.
 // Keys may hold any UTF-8 (spaces, `+`, `%`, `/`, unicode), so file names are hashes of the key. A write
 // puts the bytes under a fresh name first and then renames the metadata into place: the rename is the
 // commit point, so a crash never pairs metadata with half-written bytes. Orphaned bytes from such a
@@ -11,12 +14,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { compareKeys, type BucketRecord, type ObjectRecord, type OssStore, type PutResult } from './store';
+import { compareKeys, NULL_VERSION, sameVersion, type BucketRecord, type ObjectRecord, type OssStore, type PutResult } from './store';
 
-interface StoredObject {
+interface StoredVersion {
   record: ObjectRecord;
-  /** File name of the bytes, relative to the bucket's object folder. */
+  /** File name of the bytes, relative to the bucket's object folder; empty for a delete marker. */
   dataFile: string;
+}
+
+interface StoredObject extends StoredVersion {
+  /** Older versions, newest first; absent when there are none. */
+  noncurrent?: StoredVersion[];
 }
 
 interface BucketIndex {
@@ -68,38 +76,78 @@ export class FileStore implements OssStore {
   }
 
   async headObject(bucket: string, key: string): Promise<ObjectRecord | undefined> {
-    return (await this.index(bucket)).objects.get(key)?.record;
+    const record = (await this.index(bucket)).objects.get(key)?.record;
+    return record?.deleteMarker ? undefined : record;
   }
 
   async getObject(bucket: string, key: string): Promise<{ record: ObjectRecord; body: Buffer } | undefined> {
     const stored = (await this.index(bucket)).objects.get(key);
-    if (!stored) return undefined;
-    try {
-      return { record: stored.record, body: await readFile(path.join(this.objectDir(bucket), stored.dataFile)) };
-    } catch (error) {
-      // Deleted or overwritten between the lookup and the read: answer from the current state.
-      const changed = (await this.index(bucket)).objects.get(key) !== stored;
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && changed) return this.getObject(bucket, key);
-      throw error;
-    }
+    if (!stored || stored.record.deleteMarker) return undefined;
+    return this.readVersion(bucket, key, stored, stored, () => this.getObject(bucket, key));
   }
 
-  putObject(bucket: string, record: ObjectRecord, body: Buffer, options: { ifAbsent?: boolean } = {}): Promise<PutResult> {
+  async headVersion(bucket: string, key: string, versionId?: string): Promise<ObjectRecord | undefined> {
+    const stored = (await this.index(bucket)).objects.get(key);
+    if (!stored || versionId === undefined) return stored?.record;
+    return findVersion(stored, versionId)?.record;
+  }
+
+  async getVersion(bucket: string, key: string, versionId: string): Promise<{ record: ObjectRecord; body: Buffer } | undefined> {
+    const stored = (await this.index(bucket)).objects.get(key);
+    const version = stored && findVersion(stored, versionId);
+    if (!version) return undefined;
+    if (version.record.deleteMarker) return { record: version.record, body: Buffer.alloc(0) };
+    return this.readVersion(bucket, key, stored, version, () => this.getVersion(bucket, key, versionId));
+  }
+
+  putObject(bucket: string, record: ObjectRecord, body: Buffer, options: { ifAbsent?: boolean; versioned?: boolean } = {}): Promise<PutResult> {
     return this.withKeyLock(bucket, record.key, async () => {
       const index = await this.index(bucket);
       const previous = index.objects.get(record.key);
-      if (options.ifAbsent && previous) return { written: false, previous: previous.record };
+      if (options.ifAbsent && previous && !previous.record.deleteMarker) return { written: false, previous: previous.record };
       const dir = this.objectDir(bucket);
       await mkdir(dir, { recursive: true });
       const base = hashKey(record.key);
-      const dataFile = `${base}.${randomBytes(6).toString('hex')}.bin`;
-      await writeFile(path.join(dir, dataFile), body);
-      const stored: StoredObject = { record, dataFile };
+      let dataFile = '';
+      if (!record.deleteMarker) {
+        dataFile = `${base}.${randomBytes(6).toString('hex')}.bin`;
+        await writeFile(path.join(dir, dataFile), body);
+      }
+      // Unversioned: the write replaces everything. Versioned: every other version is kept, newest first.
+      const all: StoredVersion[] = previous ? [previous, ...(previous.noncurrent ?? [])] : [];
+      const keptVersions = options.versioned ? all.filter((v) => !sameVersion(v.record, record.versionId ?? NULL_VERSION)) : [];
+      const replaced = all.filter((v) => !keptVersions.includes(v));
+      const kept = keptVersions.map((v) => ({ record: v.record, dataFile: v.dataFile }));
+      const stored: StoredObject = kept.length > 0 ? { record, dataFile, noncurrent: kept } : { record, dataFile };
       await atomicWrite(path.join(dir, `${base}.json`), JSON.stringify(stored));
       index.objects.set(record.key, stored);
       index.sorted = undefined;
-      if (previous) await rm(path.join(dir, previous.dataFile), { force: true });
-      return { written: true, previous: previous?.record };
+      await Promise.all(replaced.filter((v) => v.dataFile).map((v) => rm(path.join(dir, v.dataFile), { force: true })));
+      const shown = previous && !previous.record.deleteMarker ? previous.record : undefined;
+      return { written: true, previous: shown };
+    });
+  }
+
+  deleteVersion(bucket: string, key: string, versionId: string): Promise<ObjectRecord | undefined> {
+    return this.withKeyLock(bucket, key, async () => {
+      const index = await this.index(bucket);
+      const stored = index.objects.get(key);
+      const victim = stored && findVersion(stored, versionId);
+      if (!stored || !victim) return undefined;
+      const dir = this.objectDir(bucket);
+      const remaining = [stored, ...(stored.noncurrent ?? [])].filter((v) => v !== victim).map(({ record, dataFile }) => ({ record, dataFile }));
+      if (remaining.length === 0) {
+        await rm(path.join(dir, `${hashKey(key)}.json`), { force: true });
+        index.objects.delete(key);
+      } else {
+        const [current, ...noncurrent] = remaining;
+        const next: StoredObject = noncurrent.length > 0 ? { ...current, noncurrent } : current;
+        await atomicWrite(path.join(dir, `${hashKey(key)}.json`), JSON.stringify(next));
+        index.objects.set(key, next);
+      }
+      index.sorted = undefined;
+      if (victim.dataFile) await rm(path.join(dir, victim.dataFile), { force: true });
+      return victim.record;
     });
   }
 
@@ -108,8 +156,9 @@ export class FileStore implements OssStore {
       const index = await this.index(bucket);
       const current = index.objects.get(key);
       if (!current) return undefined;
+      if (current.record.deleteMarker) return undefined;
       const record = { ...change(current.record), key };
-      const stored: StoredObject = { record, dataFile: current.dataFile };
+      const stored: StoredObject = { ...current, record };
       await atomicWrite(path.join(this.objectDir(bucket), `${hashKey(key)}.json`), JSON.stringify(stored));
       index.objects.set(key, stored);
       index.sorted = undefined;
@@ -126,15 +175,37 @@ export class FileStore implements OssStore {
       await rm(path.join(dir, `${hashKey(key)}.json`), { force: true });
       index.objects.delete(key);
       index.sorted = undefined;
-      await rm(path.join(dir, stored.dataFile), { force: true });
-      return true;
+      const files = [stored, ...(stored.noncurrent ?? [])].map((v) => v.dataFile).filter(Boolean);
+      await Promise.all(files.map((f) => rm(path.join(dir, f), { force: true })));
+      return !stored.record.deleteMarker;
     });
   }
 
   async listObjects(bucket: string): Promise<readonly ObjectRecord[]> {
     const index = await this.index(bucket);
-    index.sorted ??= [...index.objects.values()].map((s) => s.record).sort((a, b) => compareKeys(a.key, b.key));
+    index.sorted ??= [...index.objects.values()]
+      .map((s) => s.record)
+      .filter((r) => !r.deleteMarker)
+      .sort((a, b) => compareKeys(a.key, b.key));
     return index.sorted;
+  }
+
+  async listVersions(bucket: string): Promise<readonly { record: ObjectRecord; isLatest: boolean }[]> {
+    const index = await this.index(bucket);
+    return [...index.objects.values()]
+      .sort((a, b) => compareKeys(a.record.key, b.record.key))
+      .flatMap((s) => [{ record: s.record, isLatest: true }, ...(s.noncurrent ?? []).map((v) => ({ record: v.record, isLatest: false }))]);
+  }
+
+  /** Reads a version's bytes; `retry` answers from the current state when a concurrent write removed them. */
+  private async readVersion<T>(bucket: string, key: string, before: StoredObject, version: StoredVersion, retry: () => Promise<T>): Promise<{ record: ObjectRecord; body: Buffer } | T> {
+    try {
+      return { record: version.record, body: await readFile(path.join(this.objectDir(bucket), version.dataFile)) };
+    } catch (error) {
+      const changed = (await this.index(bucket)).objects.get(key) !== before;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && changed) return retry();
+      throw error;
+    }
   }
 
   /** Loads a bucket's metadata once per process; afterwards this process is the only writer. */
@@ -162,7 +233,7 @@ export class FileStore implements OssStore {
       const stored = JSON.parse(await readFile(path.join(dir, name), 'utf8')) as StoredObject;
       objects.set(stored.record.key, stored);
     }
-    const referenced = new Set([...objects.values()].map((s) => s.dataFile));
+    const referenced = new Set([...objects.values()].flatMap((s) => [s.dataFile, ...(s.noncurrent ?? []).map((v) => v.dataFile)]));
     const orphans = names.filter((n) => (n.endsWith('.bin') && !referenced.has(n)) || n.includes('.tmp-'));
     await Promise.all(orphans.map((n) => rm(path.join(dir, n), { force: true })));
     return { objects };
@@ -195,6 +266,10 @@ export class FileStore implements OssStore {
 /** Bucket names become path segments; the protocol layer validates them, this guards the file system anyway. */
 function assertSafeName(name: string): void {
   if (!/^[a-z0-9_][a-z0-9_-]*$/.test(name)) throw new Error(`unsafe bucket name \`${name}\``);
+}
+
+function findVersion(stored: StoredObject, versionId: string): StoredVersion | undefined {
+  return [stored, ...(stored.noncurrent ?? [])].find((v) => sameVersion(v.record, versionId));
 }
 
 function hashKey(key: string): string {

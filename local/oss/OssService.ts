@@ -9,13 +9,13 @@
 // writes that carry them, oss:Prefix/oss:Delimiter on lists. acs:SourceVpc is always missing, since a local request
 // never comes from a VPC: `StringEquals` on it is false and `StringNotLike` true (ref §7 C3, C13).
 // Not emulated: Block Public Access (ref §3.6), so a public ACL or a public bucket-policy statement always counts.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { parsePolicy, type AuthorizationResult, type BucketAcl, type ConditionContext, type ObjectAcl, type OssAcls, type ParsedPolicy } from '../../shared/policy';
 import { isBucketAcl, isObjectAcl } from '../../shared/policy/acl';
 import type { Caller, Ram } from '../ram';
 import { ossErrors } from './errors';
 import { objectCreatedRecord, type ObjectCreatedEventName, type OssEventRecord } from './events';
-import { compareKeys, type BucketRecord, type ObjectRecord, type OssStore, type Tags } from './store';
+import { compareKeys, NULL_VERSION, type BucketRecord, type ObjectRecord, type OssStore, type Tags, type Versioning } from './store';
 import { tagContext, validateBucketTags, validateObjectTags, type TagList } from './tags';
 
 /** Who is calling, and the request facts condition keys read. */
@@ -53,6 +53,8 @@ export interface Preconditions {
 }
 
 export interface GetObjectInput {
+  /** `?versionId=`: read that version (oss:GetObjectVersion) instead of the current one. */
+  versionId?: string;
   range?: string;
   /** `x-oss-range-behavior: standard`: an unsatisfiable range is a 416 instead of being ignored. */
   standardRange: boolean;
@@ -96,6 +98,29 @@ export interface ListPage {
   isTruncated: boolean;
   /** Last key or common prefix of the page, set when truncated. */
   next?: string;
+}
+
+/** What DeleteObject answers: `x-oss-delete-marker` and `x-oss-version-id` on a versioned bucket. */
+export interface DeleteOutcome {
+  versionId?: string;
+  deleteMarker: boolean;
+}
+
+export interface VersionListInput {
+  prefix?: string;
+  delimiter?: string;
+  keyMarker?: string;
+  versionIdMarker?: string;
+  maxKeys: number;
+}
+
+export interface VersionPage {
+  bucket: BucketRecord;
+  versions: { record: ObjectRecord; isLatest: boolean }[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  nextKeyMarker?: string;
+  nextVersionIdMarker?: string;
 }
 
 export interface OssServiceOptions {
@@ -191,33 +216,37 @@ export class OssService {
   async getObject(ctx: CallContext, bucketName: string, key: string, input: GetObjectInput): Promise<GetObjectResult> {
     validateKey(key);
     const bucket = await this.loadBucket(bucketName);
-    const current = await this.options.store.headObject(bucketName, key);
-    this.authorize(ctx, 'oss:GetObject', bucket, key, tagContext('oss:ExistingObjectTag/', current?.tags), current);
-    const found = await this.options.store.getObject(bucketName, key);
-    if (!found) throw ossErrors.noSuchKey(key);
-    const { record, body } = found;
+    const { record, body } = await this.readVersion(ctx, bucket, key, input.versionId);
     if (checkPreconditions(record, input.conditions) === 'notModified') return { kind: 'notModified', record };
     const range = input.range === undefined ? undefined : resolveRange(input.range, body.length, input.standardRange);
     if (!range) return { kind: 'full', record, body };
     return { kind: 'partial', record, body: body.subarray(range.start, range.end + 1), start: range.start, end: range.end };
   }
 
-  /** HeadObject is governed by oss:GetObject (reference/ram-policy.md §2.4). */
-  async headObject(ctx: CallContext, bucketName: string, key: string, conditions: Preconditions): Promise<{ record: ObjectRecord; notModified: boolean }> {
+  /** HeadObject is governed by oss:GetObject (reference/ram-policy.md §2.4), or oss:GetObjectVersion with a version id. */
+  async headObject(ctx: CallContext, bucketName: string, key: string, conditions: Preconditions, versionId?: string): Promise<{ record: ObjectRecord; notModified: boolean }> {
     validateKey(key);
     const bucket = await this.loadBucket(bucketName);
-    const record = await this.options.store.headObject(bucketName, key);
-    this.authorize(ctx, 'oss:GetObject', bucket, key, tagContext('oss:ExistingObjectTag/', record?.tags), record);
-    if (!record) throw ossErrors.noSuchKey(key);
+    const { record } = await this.readVersion(ctx, bucket, key, versionId, false);
     return { record, notModified: checkPreconditions(record, conditions) === 'notModified' };
   }
 
-  /** Deleting a missing key succeeds, as in OSS. */
-  async deleteObject(ctx: CallContext, bucketName: string, key: string): Promise<void> {
+  /**
+   * Deleting a missing key succeeds, as in OSS. On a versioned bucket a delete without version id adds a delete
+   * marker, and one with a version id (oss:DeleteObjectVersion) removes that version for good (OSS DeleteObject,
+   * "Versioning"; ali-oss test/node/multiversion.test.js `delete()`).
+   */
+  async deleteObject(ctx: CallContext, bucketName: string, key: string, versionId?: string): Promise<DeleteOutcome> {
     validateKey(key);
     const bucket = await this.loadBucket(bucketName);
+    if (versionId !== undefined) {
+      const version = await this.options.store.headVersion(bucketName, key, versionId);
+      this.authorize(ctx, 'oss:DeleteObjectVersion', bucket, key, {}, version);
+      const removed = await this.options.store.deleteVersion(bucketName, key, versionId);
+      return { versionId, deleteMarker: removed?.deleteMarker === true };
+    }
     this.authorize(ctx, 'oss:DeleteObject', bucket, key, {}, await this.options.store.headObject(bucketName, key));
-    await this.options.store.deleteObject(bucketName, key);
+    return this.removeCurrent(bucket.record, key);
   }
 
   /**
@@ -230,7 +259,7 @@ export class OssService {
     keys.forEach(validateKey);
     const bucket = await this.loadBucket(bucketName);
     for (const key of keys) this.authorize(ctx, 'oss:DeleteObject', bucket, key, {}, await this.options.store.headObject(bucketName, key));
-    for (const key of keys) await this.options.store.deleteObject(bucketName, key);
+    for (const key of keys) await this.removeCurrent(bucket.record, key);
     return [...keys];
   }
 
@@ -301,6 +330,32 @@ export class OssService {
     const bucket = await this.loadBucket(bucketName);
     this.authorize(ctx, 'oss:DeleteBucketPolicy', bucket);
     await this.updateBucket(bucketName, (record) => ({ ...record, policy: null }));
+  }
+
+  // ---- bucket versioning -------------------------------------------------------------------------
+
+  /** PutBucketVersioning: Enabled or Suspended; a bucket never goes back to unversioned. */
+  async putBucketVersioning(ctx: CallContext, bucketName: string, status: string): Promise<void> {
+    const bucket = await this.loadBucket(bucketName);
+    this.authorize(ctx, 'oss:PutBucketVersioning', bucket);
+    if (status !== 'Enabled' && status !== 'Suspended') throw ossErrors.malformedXml(`<Status> must be Enabled or Suspended, not \`${status}\``);
+    await this.updateBucket(bucketName, (record) => ({ ...record, versioning: status }));
+  }
+
+  /** Undefined for a bucket that was never versioned: OSS then leaves `<Status>` out (GetBucketVersioning). */
+  async getBucketVersioning(ctx: CallContext, bucketName: string): Promise<Versioning | undefined> {
+    const bucket = await this.loadBucket(bucketName);
+    this.authorize(ctx, 'oss:GetBucketVersioning', bucket);
+    return bucket.record.versioning;
+  }
+
+  /** ListObjectVersions (GetBucketVersions), governed by oss:ListObjectVersions. */
+  async listObjectVersions(ctx: CallContext, bucketName: string, input: VersionListInput): Promise<VersionPage> {
+    const bucket = await this.loadBucket(bucketName);
+    const extra: ConditionContext = { 'oss:Prefix': input.prefix ?? '' };
+    if (input.delimiter !== undefined) extra['oss:Delimiter'] = input.delimiter;
+    this.authorize(ctx, 'oss:ListObjectVersions', bucket, undefined, extra);
+    return pageVersions(bucket.record, await this.options.store.listVersions(bucketName), input);
   }
 
   // ---- bucket ACL and tags ------------------------------------------------------------------------
@@ -427,13 +482,19 @@ export class OssService {
   private async write(
     ctx: CallContext,
     bucket: LoadedBucket,
-    record: ObjectRecord,
+    written: ObjectRecord,
     body: Buffer,
     forbidOverwrite: boolean,
     eventName: ObjectCreatedEventName,
   ): Promise<ObjectRecord> {
-    const result = await this.options.store.putObject(bucket.record.name, record, body, { ifAbsent: forbidOverwrite });
+    let record = written;
+    // x-oss-forbid-overwrite has no effect once the bucket's versioning is Enabled or Suspended: the write makes a
+    // new version (OSS PutObject API reference, "x-oss-forbid-overwrite"; reference/deploy.md §3).
+    const versioning = bucket.record.versioning;
+    const versioned = versioning === undefined ? record : { ...record, versionId: versioning === 'Enabled' ? newVersionId() : NULL_VERSION };
+    const result = await this.options.store.putObject(bucket.record.name, versioned, body, { ifAbsent: forbidOverwrite && versioning === undefined, versioned: versioning !== undefined });
     if (!result.written) throw ossErrors.fileAlreadyExists();
+    record = versioned;
     const listener = this.options.onObjectCreated;
     if (listener) {
       const event = objectCreatedRecord({
@@ -457,6 +518,51 @@ export class OssService {
       });
     }
     return record;
+  }
+
+  /**
+   * The version a GET or HEAD reads: the current one (oss:GetObject), or with `versionId` that one
+   * (oss:GetObjectVersion, as OSS's RAM action list says). A current delete marker reads as 404 NoSuchKey and a
+   * named delete marker as 405 MethodNotAllowed (ali-oss test/node/multiversion.test.js `get()`); both carry
+   * `x-oss-delete-marker: true`.
+   */
+  private async readVersion(ctx: CallContext, bucket: LoadedBucket, key: string, versionId: string | undefined, withBody = true): Promise<{ record: ObjectRecord; body: Buffer }> {
+    const name = bucket.record.name;
+    const version = await this.options.store.headVersion(name, key, versionId);
+    const live = version?.deleteMarker ? undefined : version;
+    this.authorize(ctx, versionId === undefined ? 'oss:GetObject' : 'oss:GetObjectVersion', bucket, key, tagContext('oss:ExistingObjectTag/', live?.tags), live);
+    if (!version) throw versionId === undefined ? ossErrors.noSuchKey(key) : ossErrors.noSuchVersion(key, versionId);
+    if (version.deleteMarker) {
+      const headers = { 'x-oss-delete-marker': 'true', 'x-oss-version-id': version.versionId ?? NULL_VERSION };
+      throw versionId === undefined ? ossErrors.noSuchKey(key, headers) : ossErrors.deleteMarkerVersion(headers);
+    }
+    if (!withBody) return { record: version, body: Buffer.alloc(0) };
+    const found = versionId === undefined ? await this.options.store.getObject(name, key) : await this.options.store.getVersion(name, key, versionId);
+    if (!found || found.record.deleteMarker) throw ossErrors.noSuchKey(key);
+    return found;
+  }
+
+  /** DeleteObject without a version id: gone on an unversioned bucket, hidden behind a delete marker on a versioned one. */
+  private async removeCurrent(bucket: BucketRecord, key: string): Promise<DeleteOutcome> {
+    if (bucket.versioning === undefined) {
+      await this.options.store.deleteObject(bucket.name, key);
+      return { deleteMarker: false };
+    }
+    // Suspended: the marker takes version id `null`, replacing the `null` version (OSS "Versioning" overview).
+    const versionId = bucket.versioning === 'Enabled' ? newVersionId() : NULL_VERSION;
+    const marker: ObjectRecord = {
+      key,
+      size: 0,
+      etag: '',
+      lastModified: new Date(Math.floor(this.options.now() / 1000) * 1000).toISOString(),
+      contentType: '',
+      userMeta: {},
+      headers: {},
+      versionId,
+      deleteMarker: true,
+    };
+    await this.options.store.putObject(bucket.name, marker, Buffer.alloc(0), { versioned: true });
+    return { versionId, deleteMarker: true };
   }
 
   private async authorizeList(ctx: CallContext, bucketName: string, input: ListInput): Promise<LoadedBucket> {
@@ -635,3 +741,55 @@ export function resolveRange(header: string, size: number, standard: boolean): {
   return { start, end };
 }
 
+
+/**
+ * Version ids are opaque to clients. Real ones look like `CAEQNhiBgMDJgZCA0BYiIDc4MGZjZGI2OTBjOTRmNTE5NmU5NmFhZjhjYmY0****`
+ * (OSS GetObject sample); these are random and only need to be unique.
+ */
+function newVersionId(): string {
+  return `CAEQ${randomBytes(30).toString('base64url')}`;
+}
+
+/**
+ * One page of versions in key order, newest first within a key. The markers resume after (key-marker,
+ * version-id-marker), or after every version of key-marker when no version id is given (as ListObjectVersions says).
+ */
+function pageVersions(bucket: BucketRecord, all: readonly { record: ObjectRecord; isLatest: boolean }[], input: VersionListInput): VersionPage {
+  const prefix = input.prefix ?? '';
+  const delimiter = input.delimiter || undefined;
+  let start = 0;
+  if (input.keyMarker) {
+    const marker = input.keyMarker;
+    const at = input.versionIdMarker ? all.findIndex((v) => v.record.key === marker && (v.record.versionId ?? NULL_VERSION) === input.versionIdMarker) : -1;
+    start = at >= 0 ? at + 1 : all.findIndex((v) => compareKeys(v.record.key, marker) > 0);
+    if (start < 0) start = all.length;
+  }
+  const versions: VersionPage['versions'] = [];
+  const commonPrefixes: string[] = [];
+  let isTruncated = false;
+  let last: { record: ObjectRecord } | undefined;
+  for (const entry of all.slice(start)) {
+    const key = entry.record.key;
+    if (!key.startsWith(prefix)) continue;
+    const at = delimiter ? key.indexOf(delimiter, prefix.length) : -1;
+    const common = at >= 0 ? key.slice(0, at + delimiter!.length) : undefined;
+    if (common !== undefined && commonPrefixes.includes(common)) continue;
+    if (versions.length + commonPrefixes.length >= input.maxKeys) {
+      isTruncated = true;
+      break;
+    }
+    if (common !== undefined) commonPrefixes.push(common);
+    else {
+      versions.push(entry);
+      last = entry;
+    }
+  }
+  return {
+    bucket,
+    versions,
+    commonPrefixes,
+    isTruncated,
+    nextKeyMarker: isTruncated ? last?.record.key : undefined,
+    nextVersionIdMarker: isTruncated ? (last?.record.versionId ?? (last ? NULL_VERSION : undefined)) : undefined,
+  };
+}

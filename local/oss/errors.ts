@@ -23,7 +23,13 @@ export class OssError extends Error {
 /** Constructors for every error the emulator emits, so codes and statuses live in one place. */
 export const ossErrors = {
   noSuchBucket: (bucket: string) => new OssError(404, 'NoSuchBucket', 'The specified bucket does not exist.', { BucketName: bucket }),
-  noSuchKey: (key: string) => new OssError(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key }),
+  noSuchKey: (key: string, headers: Record<string, string> = {}) => new OssError(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key }, undefined, headers),
+  // The code is UNVERIFIED for OSS (NoSuchVersion is the S3-family name); ali-oss only reads the status.
+  noSuchVersion: (key: string, versionId: string) =>
+    new OssError(404, 'NoSuchVersion', 'The specified version does not exist.', { Key: key, VersionId: versionId }),
+  // GET of a version that is a delete marker is a 405 (ali-oss test/node/multiversion.test.js `get()`); the code is the S3-family name.
+  deleteMarkerVersion: (headers: Record<string, string>) =>
+    new OssError(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', {}, undefined, headers),
   noSuchBucketPolicy: (bucket: string) => new OssError(404, 'NoSuchBucketPolicy', 'The bucket policy does not exist.', { BucketName: bucket }),
   invalidBucketName: (bucket: string) => new OssError(400, 'InvalidBucketName', `The specified bucket is not valid: \`${bucket}\`.`, { BucketName: bucket }),
   invalidObjectName: (reason: string) => new OssError(400, 'InvalidObjectName', `The object name is not valid: ${reason}.`),

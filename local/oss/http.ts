@@ -168,6 +168,22 @@ function routeFor(options: HandlerOptions, r: OssHttpRequest, req: IncomingMessa
       }
       if (r.method === 'GET') return { action: 'GetBucketAcl', run: async (ctx) => aclReply(await service.getBucketAcl(ctx, bucket)) };
     }
+    if (onlySubresource(r, 'versioning')) {
+      if (r.method === 'PUT') return { action: 'PutBucketVersioning', run: (ctx) => putBucketVersioning(service, ctx, bucket, req) };
+      if (r.method === 'GET') {
+        return {
+          action: 'GetBucketVersioning',
+          run: async (ctx) => {
+            // A bucket that was never versioned answers without <Status> (OSS GetBucketVersioning).
+            const status = await service.getBucketVersioning(ctx, bucket);
+            return { status: 200, headers: { 'Content-Type': 'application/xml' }, body: toXml('VersioningConfiguration', { Status: status }) };
+          },
+        };
+      }
+    }
+    if (r.method === 'GET' && onlySubresource(r, 'versions')) {
+      return { action: 'ListObjectVersions', run: (ctx) => listVersions(service, ctx, bucket, r) };
+    }
     if (onlySubresource(r, 'tagging')) {
       switch (r.method) {
         case 'PUT':
@@ -236,8 +252,9 @@ function routeFor(options: HandlerOptions, r: OssHttpRequest, req: IncomingMessa
         };
     }
   }
-  const sub = operationSubresource(r, []);
+  const sub = operationSubresource(r, r.method === 'PUT' ? [] : ['versionId']);
   if (sub !== undefined) return notImplemented('NotImplemented', `\`${r.method}\` on an object with \`?${sub}\``);
+  const versionId = r.params.get('versionId') ?? undefined;
   switch (r.method) {
     case 'PUT':
       if (h['x-oss-copy-source'] !== undefined) return { action: 'CopyObject', run: (ctx) => copyObject(service, ctx, bucket, key, r) };
@@ -253,16 +270,16 @@ function routeFor(options: HandlerOptions, r: OssHttpRequest, req: IncomingMessa
             tags: requestTags(h),
             ...objectFields(h),
           });
-          return { status: 200, headers: { ETag: `"${record.etag}"`, 'Content-MD5': md5Base64(record.etag) } };
+          return { status: 200, headers: { ETag: `"${record.etag}"`, 'Content-MD5': md5Base64(record.etag), ...versionHeader(record) } };
         },
       };
     case 'GET':
-      return { action: 'GetObject', run: (ctx) => getObject(service, ctx, bucket, key, r) };
+      return { action: 'GetObject', run: (ctx) => getObject(service, ctx, bucket, key, r, versionId) };
     case 'HEAD':
       return {
         action: 'HeadObject',
         run: async (ctx) => {
-          const { record, notModified } = await service.headObject(ctx, bucket, key, preconditions(h, ''));
+          const { record, notModified } = await service.headObject(ctx, bucket, key, preconditions(h, ''), versionId);
           return { status: notModified ? 304 : 200, headers: objectHeaders(record) };
         },
       };
@@ -270,8 +287,11 @@ function routeFor(options: HandlerOptions, r: OssHttpRequest, req: IncomingMessa
       return {
         action: 'DeleteObject',
         run: async (ctx) => {
-          await service.deleteObject(ctx, bucket, key);
-          return { status: 204 };
+          const outcome = await service.deleteObject(ctx, bucket, key, versionId);
+          const headers: Record<string, string> = {};
+          if (outcome.versionId !== undefined) headers['x-oss-version-id'] = outcome.versionId;
+          if (outcome.deleteMarker) headers['x-oss-delete-marker'] = 'true';
+          return { status: 204, headers };
         },
       };
     default:
@@ -299,9 +319,10 @@ function notImplemented(action: string, what: string): Route {
 
 // ---- operations ----------------------------------------------------------------------------------
 
-async function getObject(service: OssService, ctx: CallContext, bucket: string, key: string, r: OssHttpRequest): Promise<Reply> {
+async function getObject(service: OssService, ctx: CallContext, bucket: string, key: string, r: OssHttpRequest, versionId: string | undefined): Promise<Reply> {
   const h = r.headers;
   const result = await service.getObject(ctx, bucket, key, {
+    versionId,
     range: h.range,
     standardRange: (h['x-oss-range-behavior'] ?? '').toLowerCase() === 'standard',
     conditions: preconditions(h, ''),
@@ -343,7 +364,7 @@ async function copyObject(service: OssService, ctx: CallContext, bucket: string,
   if (result === 'notModified') return { status: 304 };
   return {
     status: 200,
-    headers: { 'Content-Type': 'application/xml', ETag: `"${result.etag}"` },
+    headers: { 'Content-Type': 'application/xml', ETag: `"${result.etag}"`, ...versionHeader(result) },
     body: toXml('CopyObjectResult', { ETag: `"${result.etag}"`, LastModified: result.lastModified }),
   };
 }
@@ -453,6 +474,57 @@ function parseMaxKeys(value: string | undefined): number {
   return Number(value);
 }
 
+// ---- versioning ----------------------------------------------------------------------------------
+
+/** `<VersioningConfiguration><Status>Enabled|Suspended</Status></VersioningConfiguration>` (OSS PutBucketVersioning; ali-oss putBucketVersioning). */
+async function putBucketVersioning(service: OssService, ctx: CallContext, bucket: string, req: IncomingMessage): Promise<Reply> {
+  const body = await readBody(req, 64 * 1024);
+  let doc: Record<string, unknown>;
+  try {
+    doc = parseXml(body.toString('utf8'));
+  } catch (error) {
+    throw ossErrors.malformedXml(String((error as Error).message ?? error));
+  }
+  const root = doc.VersioningConfiguration as { Status?: unknown } | undefined;
+  if (!root || typeof root !== 'object') throw ossErrors.malformedXml('the root element must be <VersioningConfiguration>');
+  await service.putBucketVersioning(ctx, bucket, typeof root.Status === 'string' ? root.Status.trim() : '');
+  return { status: 200 };
+}
+
+/** `GET /?versions` → `<ListVersionsResult>` with `<Version>` and `<DeleteMarker>` entries (OSS ListObjectVersions; ali-oss getBucketVersions). */
+async function listVersions(service: OssService, ctx: CallContext, bucket: string, r: OssHttpRequest): Promise<Reply> {
+  const prefix = param(r, 'prefix');
+  const delimiter = param(r, 'delimiter');
+  const keyMarker = param(r, 'key-marker');
+  const versionIdMarker = param(r, 'version-id-marker');
+  const maxKeys = parseMaxKeys(param(r, 'max-keys'));
+  const page = await service.listObjectVersions(ctx, bucket, { prefix, delimiter, keyMarker, versionIdMarker, maxKeys });
+  const owner = { ID: page.bucket.ownerUid, DisplayName: page.bucket.ownerUid };
+  const entry = ({ record: o, isLatest }: { record: ObjectRecord; isLatest: boolean }) => ({
+    Key: o.key,
+    VersionId: o.versionId ?? 'null',
+    IsLatest: isLatest,
+    LastModified: o.lastModified,
+    ...(o.deleteMarker ? {} : { ETag: `"${o.etag}"`, Type: 'Normal', Size: o.size, StorageClass: 'Standard' }),
+    Owner: owner,
+  });
+  const body = toXml('ListVersionsResult', {
+    Name: bucket,
+    Prefix: prefix ?? '',
+    KeyMarker: keyMarker ?? '',
+    VersionIdMarker: versionIdMarker ?? '',
+    MaxKeys: maxKeys,
+    Delimiter: delimiter ?? '',
+    IsTruncated: page.isTruncated,
+    NextKeyMarker: page.nextKeyMarker,
+    NextVersionIdMarker: page.nextVersionIdMarker,
+    Version: page.versions.filter((v) => !v.record.deleteMarker).map(entry),
+    DeleteMarker: page.versions.filter((v) => v.record.deleteMarker).map(entry),
+    CommonPrefixes: page.commonPrefixes.map((p) => ({ Prefix: p })),
+  });
+  return { status: 200, headers: { 'Content-Type': 'application/xml' }, body };
+}
+
 // ---- ACL and tagging ---------------------------------------------------------------------------
 
 /** `<AccessControlPolicy><Owner/><AccessControlList><Grant/></AccessControlList></AccessControlPolicy>`, for buckets and objects. */
@@ -500,10 +572,16 @@ function objectHeaders(record: ObjectRecord): Record<string, string> {
     'Content-MD5': md5Base64(record.etag),
     'x-oss-object-type': 'Normal',
     'x-oss-storage-class': 'Standard',
+    ...versionHeader(record),
   };
   for (const [name, value] of Object.entries(record.headers)) headers[name] = headerValue(value);
   for (const [name, value] of Object.entries(record.userMeta)) headers[`x-oss-meta-${name}`] = headerValue(value);
   return headers;
+}
+
+/** `x-oss-version-id` once the bucket has been versioned (`null` for a write while Suspended; OSS PutObject, "Versioning"). */
+function versionHeader(record: ObjectRecord): Record<string, string> {
+  return record.versionId === undefined ? {} : { 'x-oss-version-id': record.versionId };
 }
 
 function preconditions(h: Readonly<Record<string, string>>, prefix: string): Preconditions {

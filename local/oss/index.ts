@@ -5,7 +5,9 @@
 // Point ali-oss at it with `endpoint: 'http://localhost:PORT', sldEnable: true` (path style); the
 // `<bucket>.oss-<region>.aliyuncs.com` Host that ali-oss sends for IP endpoints works too.
 // Bucket and object ACLs and tags are stored with the bucket and object metadata and take part in authorization
-// (OssService.ts lists the condition keys). Not emulated: Block Public Access, and requests from a VPC
+// (OssService.ts lists the condition keys). Bucket versioning is emulated: Put/GetBucketVersioning, a version per
+// write (x-oss-forbid-overwrite ignored once versioned), `?versionId=` on GET/HEAD/DELETE, delete markers and
+// ListObjectVersions; not on CopyObject sources or DeleteMultipleObjects entries. Not emulated: Block Public Access, and requests from a VPC
 // (acs:SourceVpc is always missing).
 import { createServer, type Server } from 'node:http';
 import type { Ram } from '../ram';

@@ -4,6 +4,16 @@ import type { BucketAcl, ObjectAcl } from '../../shared/policy';
 
 export type { BucketAcl, ObjectAcl };
 
+/**
+ * PutBucketVersioning states. A bucket that never had versioning has none, and can never go back to that
+ * (OSS PutBucketVersioning: "A bucket can be in one of the following versioning states: disabled, enabled, or
+ * suspended"; only Enabled and Suspended can be set).
+ */
+export type Versioning = 'Enabled' | 'Suspended';
+
+/** OSS reports versions written while versioning was never enabled, or while it was suspended, as version `null`. */
+export const NULL_VERSION = 'null';
+
 /** Tags in the order they were put. Built with Object.fromEntries, so a key such as `__proto__` stays an own key. */
 export type Tags = Readonly<Record<string, string>>;
 
@@ -18,6 +28,8 @@ export interface BucketRecord {
   acl?: BucketAcl;
   /** Bucket tags (PutBucketTags); absent means none. */
   tags?: Tags;
+  /** Absent: versioning was never enabled (records written before versioning was emulated read so too). */
+  versioning?: Versioning;
 }
 
 /** Everything OSS keeps about an object besides its bytes. */
@@ -37,6 +49,10 @@ export interface ObjectRecord {
   acl?: ObjectAcl;
   /** Object tags (x-oss-tagging, PutObjectTagging); absent means none. */
   tags?: Tags;
+  /** Absent: written before the bucket was ever versioned, which OSS reports as version `null`. */
+  versionId?: string;
+  /** A delete marker: a version without bytes that hides the older ones (DeleteObject on a versioned bucket). */
+  deleteMarker?: boolean;
 }
 
 export interface PutResult {
@@ -51,10 +67,20 @@ export interface OssStore {
   putBucket(record: BucketRecord): Promise<void>;
   listBuckets(): Promise<BucketRecord[]>;
 
+  /** The current version, unless it is a delete marker (then the object reads as missing). */
   headObject(bucket: string, key: string): Promise<ObjectRecord | undefined>;
   getObject(bucket: string, key: string): Promise<{ record: ObjectRecord; body: Buffer } | undefined>;
-  /** Writes atomically; with `ifAbsent` the existence check and the write are one step. */
-  putObject(bucket: string, record: ObjectRecord, body: Buffer, options?: { ifAbsent?: boolean }): Promise<PutResult>;
+  /** One version (`null` finds a version without id), or without `versionId` the current one; delete markers included. */
+  headVersion(bucket: string, key: string, versionId?: string): Promise<ObjectRecord | undefined>;
+  getVersion(bucket: string, key: string, versionId: string): Promise<{ record: ObjectRecord; body: Buffer } | undefined>;
+  /**
+   * Writes atomically; with `ifAbsent` the existence check and the write are one step. Without `versioned` the record
+   * replaces the object. With it the record becomes the current version and the others are kept, except one with the
+   * same version id (the one `null` version), which it replaces. A delete marker record is written without bytes.
+   */
+  putObject(bucket: string, record: ObjectRecord, body: Buffer, options?: { ifAbsent?: boolean; versioned?: boolean }): Promise<PutResult>;
+  /** Removes one version for good; the newest remaining one becomes current. Returns the removed record. */
+  deleteVersion(bucket: string, key: string, versionId: string): Promise<ObjectRecord | undefined>;
   /**
    * Rewrites an object's metadata (tags, ACL) and keeps its bytes; `change` gets the current record. The read and the
    * write are one step per key. Returns the new record, or undefined when the key does not exist.
@@ -62,8 +88,14 @@ export interface OssStore {
   updateObject(bucket: string, key: string, change: (record: ObjectRecord) => ObjectRecord): Promise<ObjectRecord | undefined>;
   /** Returns whether the key existed. */
   deleteObject(bucket: string, key: string): Promise<boolean>;
-  /** Every object of the bucket, ordered by the UTF-8 bytes of the key (the order OSS lists in). */
+  /** Every object of the bucket whose current version is not a delete marker, ordered by the UTF-8 bytes of the key (the order OSS lists in). */
   listObjects(bucket: string): Promise<readonly ObjectRecord[]>;
+  /** Every version of every object, by key, newest first within a key, with whether it is the current one. */
+  listVersions(bucket: string): Promise<readonly { record: ObjectRecord; isLatest: boolean }[]>;
+}
+
+export function sameVersion(record: ObjectRecord, versionId: string): boolean {
+  return (record.versionId ?? NULL_VERSION) === versionId;
 }
 
 /** Orders keys by their UTF-8 bytes, as OSS does; JS string order differs for characters outside the BMP. */

@@ -84,6 +84,8 @@ export function generatePolicies(c: DeployConfig): GeneratedPolicies {
         { Sid: 'AssumeOperatorRole', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [operatorRoleArn] },
         { Sid: 'ReadInputs', Effect: 'Allow', Action: ['oss:GetObject'], Resource: [objects(c.inputPrefix)] },
         { Sid: 'WriteResults', Effect: 'Allow', Action: ['oss:PutObject', 'oss:GetObject'], Resource: [objects(c.resultsPrefix)] },
+        // Claims are exclusive only on a bucket that was never versioned: on-upload checks once per container.
+        { Sid: 'ReadVersioning', Effect: 'Allow', Action: ['oss:GetBucketVersioning'], Resource: [`acs:oss:*:${c.dataAccountId}:${c.bucket}`] },
       ],
     },
     operatorTrustPolicy: {

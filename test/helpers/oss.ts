@@ -33,3 +33,20 @@ export async function ossErrorOf(response: Response): Promise<{ status: number; 
   const field = (name: string) => new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(text)?.[1];
   return { status: response.status, code: field('Code'), message: field('Message'), text };
 }
+
+/** ali-oss's versioning calls, which @types/ali-oss 6.x does not declare (ali-oss lib/common/bucket/*Versioning.js, object/getBucketVersions.js). */
+export interface OssVersioningCalls {
+  putBucketVersioning(bucket: string, status: 'Enabled' | 'Suspended'): Promise<{ status: number }>;
+  getBucketVersioning(bucket: string): Promise<{ status: number; versionStatus?: string }>;
+  getBucketVersions(query?: Record<string, unknown>): Promise<{
+    objects: { name: string; versionId: string; isLatest: boolean; etag: string; size: number }[];
+    deleteMarker: { name: string; versionId: string }[];
+    isTruncated: boolean;
+    nextKeyMarker: string | null;
+    nextVersionIdMarker: string | null;
+  }>;
+}
+
+export function versioningCalls(client: OSS): OssVersioningCalls {
+  return client as unknown as OssVersioningCalls;
+}

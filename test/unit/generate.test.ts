@@ -162,6 +162,7 @@ describe('generated policies, the flow they allow and nothing more', () => {
     ['the function reads an input', FUNCTION, 'oss:GetObject', object('incoming/a/b.jpg'), {}],
     ['the function writes a sidecar', FUNCTION, 'oss:PutObject', object('results/incoming/a/b.jpg.json'), {}],
     ['the function reads a sidecar, to skip a duplicate delivery', FUNCTION, 'oss:GetObject', object('results/incoming/a/b.jpg.json'), {}],
+    ['the function reads the bucket versioning state, since claims need an unversioned bucket', FUNCTION, 'oss:GetBucketVersioning', BUCKET, {}],
   ];
 
   it.each(needed)('allows what the flow needs: %s', (_name, principal, action, resource, context) => {
@@ -208,6 +209,8 @@ describe('generated policies, the flow they allow and nothing more', () => {
     ['the function reads outside every prefix', FUNCTION, 'oss:GetObject', object('private/salaries.csv'), {}],
     ['the function reads another bucket', FUNCTION, 'oss:GetObject', object('incoming/a.jpg', 'other-bucket'), {}],
     ['the function lists the bucket', FUNCTION, 'oss:ListObjects', BUCKET, {}],
+    ['the function changes the bucket versioning', FUNCTION, 'oss:PutBucketVersioning', BUCKET, {}],
+    ['the function reads another bucket versioning state', FUNCTION, 'oss:GetBucketVersioning', `acs:oss:*:${DATA}:other-bucket`, {}],
     ['the function calls imm directly', FUNCTION, 'imm:DetectImageScore', PROJECT, {}],
   ];
 
