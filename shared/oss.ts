@@ -59,7 +59,10 @@ export function sidecarKey(resultsPrefix: string, sourceKey: string): string {
 
 type OssClientOptions = ConstructorParameters<typeof OSS>[0];
 
-export function ossClientOptions(credentials: Credentials, config: Pick<Config, 'region' | 'ossEndpoint'>, bucket: string): OssClientOptions {
+/** The part of the configuration an OSS client is built from. */
+export type OssClientConfig = Pick<Config, 'region' | 'ossEndpoint' | 'ossInternal'>;
+
+export function ossClientOptions(credentials: Credentials, config: OssClientConfig, bucket: string): OssClientOptions {
   const common = {
     accessKeyId: credentials.accessKeyId,
     accessKeySecret: credentials.accessKeySecret,
@@ -73,7 +76,8 @@ export function ossClientOptions(credentials: Credentials, config: Pick<Config, 
     // Setting the interval (without a refresh function) only silences ali-oss's console warning.
     refreshSTSTokenInterval: 0x7fffffff,
   };
-  if (!config.ossEndpoint) return { ...common, secure: true };
+  // ali-oss builds `oss-<region>-internal.aliyuncs.com` from `internal` (lib/common/utils/setRegion.js).
+  if (!config.ossEndpoint) return { ...common, secure: true, internal: config.ossInternal };
   // A local endpoint (the offline stack) takes path-style requests: http://localhost:PORT/<bucket>/<key>.
   return { ...common, endpoint: config.ossEndpoint, sldEnable: true } as OssClientOptions;
 }
@@ -82,7 +86,7 @@ export function ossClientOptions(credentials: Credentials, config: Pick<Config, 
  * Sidecar stores for a warm container, one per set of function credentials: renewed credentials get a new
  * client. Only on-upload uses this, so only its bundle carries ali-oss.
  */
-export function sidecarStores(config: Pick<Config, 'region' | 'ossEndpoint' | 'resultsPrefix'>): (credentials: Credentials) => SidecarStore {
+export function sidecarStores(config: OssClientConfig & Pick<Config, 'resultsPrefix'>): (credentials: Credentials) => SidecarStore {
   let current: { keyId: string; store: SidecarStore } | undefined;
   return (credentials) => {
     if (current?.keyId !== credentials.accessKeyId) current = { keyId: credentials.accessKeyId, store: createSidecarStore(credentials, config) };
@@ -90,7 +94,7 @@ export function sidecarStores(config: Pick<Config, 'region' | 'ossEndpoint' | 'r
   };
 }
 
-export function createSidecarStore(credentials: Credentials, config: Pick<Config, 'region' | 'ossEndpoint' | 'resultsPrefix'>): SidecarStore {
+export function createSidecarStore(credentials: Credentials, config: OssClientConfig & Pick<Config, 'resultsPrefix'>): SidecarStore {
   const clients = new Map<string, Promise<OSS>>();
   const clientFor = (bucket: string): Promise<OSS> => {
     let client = clients.get(bucket);
