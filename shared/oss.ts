@@ -3,6 +3,7 @@ import type OSS from 'ali-oss';
 import type { Config } from './config';
 import type { Credentials } from './credentials';
 import { AppError, UpstreamError } from './errors';
+import { findKnownError, knownAppError } from './errorHints';
 import { isTransient, sdkErrorInfo } from './sdkError';
 
 export type SidecarStatus = 'succeeded' | 'submitted' | 'failed' | 'skipped';
@@ -141,14 +142,16 @@ export function createSidecarStore(credentials: Credentials, config: OssClientCo
   };
 }
 
+/** An OSS failure as our error: the documented code (shared/errorHints.ts) decides our code and hint. */
 export function ossError(error: unknown, operation: string, bucket: string, key: string): AppError {
   const info = sdkErrorInfo(error);
   if (isTransient(info)) return new UpstreamError('OssUnavailable', `OSS ${operation} on \`${bucket}/${key}\` failed: ${info.code}`, 502, error);
-  if (info.code === 'AccessDenied' || info.statusCode === 403) {
-    return new AppError('OssAccessDenied', `OSS denied ${operation} on \`oss://${bucket}/${key}\`: ${info.message}`, 403, {
-      cause: error,
-      hint: `allow the function role \`oss:${operation === 'GetObject' ? 'GetObject' : 'PutObject'}\` on \`acs:oss:*:*:${bucket}/${key.split('/')[0]}/*\``,
-    });
+  const context = { bucket, key, operation };
+  // A 403 whose code the table does not know is still a refusal of this call.
+  const known = findKnownError('oss', info) ?? (info.statusCode === 403 ? findKnownError('oss', { code: 'AccessDenied', message: '' }) : undefined);
+  if (known) {
+    const verb = known.ours.status === 403 ? 'denied' : 'failed';
+    return knownAppError(known, `OSS ${operation} on \`oss://${bucket}/${key}\` ${verb}: ${info.code}: ${info.message}`, context, error);
   }
   return new AppError('OssFailed', `OSS ${operation} on \`oss://${bucket}/${key}\` failed: ${info.code}: ${info.message}`, 502, { cause: error });
 }
