@@ -37,6 +37,8 @@ export interface Acs3Error {
   status: number;
   code: string;
   message: string;
+  /** POP's `AccessDeniedDetail` for a refusal by policy (see local/sts/errors.ts). */
+  accessDeniedDetail?: object;
 }
 
 export type Acs3Result = { ok: true; key: AccessKey; caller: Caller; accessKeyId: string } | { ok: false; error: Acs3Error };
@@ -186,18 +188,20 @@ function fail(error: Acs3Error): Acs3Result {
   return { ok: false, error };
 }
 
-function keyError(lookup: Extract<KeyLookup, { ok: false }>, accessKeyId: string): Acs3Error {
+function keyError(lookup: Extract<KeyLookup, { ok: false }>, _accessKeyId: string): Acs3Error {
   switch (lookup.code) {
     case 'InvalidAccessKeyId.NotFound':
-      // 404, as POP answers an unknown AccessKeyId ("Specified access key is not found.").
-      return { status: 404, code: 'InvalidAccessKeyId.NotFound', message: `Specified access key is not found: \`${accessKeyId}\`.` };
+      // 404 and the sentence as POP answers an unknown AccessKeyId (D-STSERR, https://www.alibabacloud.com/help/doc-detail/42775.htm;
+      // the caller knows which key it sent, so the documented sentence is all the answer says).
+      return { status: 404, code: 'InvalidAccessKeyId.NotFound', message: 'Specified access key is not found.' };
     case 'SecurityTokenExpired':
-      return { status: 403, code: 'InvalidSecurityToken.Expired', message: `Specified SecurityToken is expired: ${lookup.message}.` };
+      // POP common errors (e.g. help.aliyun.com/en/resource-management/tag/developer-reference/api-tag-2018-08-28-errorcodes).
+      return { status: 403, code: 'InvalidSecurityToken.Expired', message: 'Specified SecurityToken is expired.' };
     case 'InvalidSecurityToken':
-      return { status: 403, code: 'InvalidSecurityToken.MismatchWithAccessKey', message: `Specified SecurityToken mismatch with the AccessKey: ${lookup.message}.` };
+      return { status: 403, code: 'InvalidSecurityToken.MismatchWithAccessKey', message: 'Specified SecurityToken mismatch with the AccessKey.' };
     case 'MissingSecurityToken':
       // 400, like every Missing<Parameter> error of POP.
-      return { status: 400, code: 'MissingSecurityToken', message: `SecurityToken is mandatory for this AccessKey: ${lookup.message}.` };
+      return { status: 400, code: 'MissingSecurityToken', message: 'SecurityToken is mandatory for this action.' };
   }
 }
 
@@ -404,5 +408,6 @@ export function errorBody(error: Acs3Error, requestId: string, hostId: string, p
     Code: error.code,
     Message: error.message,
     Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(error.code)}&product=${product}`,
+    ...(error.accessDeniedDetail ? { AccessDeniedDetail: error.accessDeniedDetail } : {}),
   };
 }

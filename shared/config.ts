@@ -62,6 +62,12 @@ export interface Config {
   stsEndpoint?: Endpoint;
   immEndpoint?: Endpoint;
   ossEndpoint?: string;
+  /**
+   * Reach OSS through `oss-<region>-internal.aliyuncs.com` (default on): inside FC that endpoint is free of
+   * traffic charges (reference/deploy.md §3). Off for a function that must use the public endpoint. Ignored
+   * when OSS_ENDPOINT is set.
+   */
+  ossInternal: boolean;
 }
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
@@ -148,6 +154,7 @@ const schema = v.pipe(
     IMM_SESSION_POLICY: v.optional(v.picklist(['on', 'off'], 'IMM_SESSION_POLICY must be `on` or `off`'), 'on'),
     STS_ENDPOINT: endpoint('STS_ENDPOINT'),
     IMM_ENDPOINT: endpoint('IMM_ENDPOINT'),
+    OSS_INTERNAL: v.optional(v.picklist(['on', 'off'], 'OSS_INTERNAL must be `on` or `off`'), 'on'),
     OSS_ENDPOINT: v.optional(v.pipe(v.string(), v.regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/, 'OSS_ENDPOINT must be an http(s)://host[:port] URL'))),
   }),
   // The trigger watches INPUT_PREFIX; writing anywhere under it would invoke the function again, forever.
@@ -193,5 +200,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stsEndpoint: e.STS_ENDPOINT,
     immEndpoint: e.IMM_ENDPOINT,
     ossEndpoint: e.OSS_ENDPOINT?.replace(/\/$/, ''),
+    ossInternal: e.OSS_INTERNAL === 'on',
   };
 }

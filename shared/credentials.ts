@@ -2,7 +2,8 @@
 // function's own credentials. One warm container makes one STS call per role per credential lifetime:
 // results are cached until shortly before they expire, concurrent callers share one in-flight request,
 // and a failure is never cached.
-import { AppError, ForbiddenError, UpstreamError } from './errors';
+import { AppError, UpstreamError } from './errors';
+import { findKnownError, knownAppError } from './errorHints';
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry';
 import { isTransient, sdkErrorInfo } from './sdkError';
 
@@ -117,28 +118,19 @@ export class CredentialsProvider {
   }
 }
 
-const TRUST_HINT = (roleArn: string, withExternalId: boolean) =>
-  `in the media account, the trust policy of \`${roleArn}\` must list this data account (\`acs:ram::<data-account-id>:root\` or the function role) under Principal.RAM` +
-  (withExternalId ? ' with Condition `StringEquals` `sts:ExternalId` equal to IMM_ROLE_EXTERNAL_ID' : '') +
-  `, and the function role needs \`sts:AssumeRole\` on \`${roleArn}\``;
-
+/** STS refused AssumeRole: the documented error (shared/errorHints.ts) decides our code and hint. */
 export function assumeRoleError(error: unknown, roleArn: string, withExternalId: boolean): AppError {
   if (error instanceof AppError) return error;
   const info = sdkErrorInfo(error);
   if (isTransient(info)) {
     return new UpstreamError('StsUnavailable', `sts:AssumeRole on \`${roleArn}\` failed: ${info.code}`, info.code.includes('Throttling') ? 503 : 502, error);
   }
-  if (info.code === 'NoPermission' || info.statusCode === 403) {
-    let hint = TRUST_HINT(roleArn, withExternalId);
-    if (/ExternalId/i.test(info.message)) {
-      hint = `the ExternalId sent (IMM_ROLE_EXTERNAL_ID) does not satisfy the \`sts:ExternalId\` condition in the trust policy of \`${roleArn}\`: set IMM_ROLE_EXTERNAL_ID to the value the media account put in the trust policy`;
-    } else if (/not trusted|trust policy/i.test(info.message) && !/sts:AssumeRole on acs|identity/i.test(info.message)) {
-      hint = TRUST_HINT(roleArn, withExternalId);
-    }
-    return new ForbiddenError('AssumeRoleDenied', `sts:AssumeRole on \`${roleArn}\` was denied: ${info.message}`, hint, error);
-  }
-  if (info.code.startsWith('EntityNotExist')) {
-    return new ForbiddenError('RoleNotFound', `the role \`${roleArn}\` does not exist: ${info.message}`, 'check IMM_ROLE_ARN: the operator role must exist in the media account', error);
+  const context = { roleArn, withExternalId };
+  // A 403 with a code the table does not know is still a refusal, with the same possible causes as NoPermission.
+  const known = findKnownError('sts', info) ?? (info.statusCode === 403 ? findKnownError('sts', { code: 'NoPermission', message: '' }) : undefined);
+  if (known) {
+    const verb = known.ours.status === 403 ? 'was denied' : 'failed';
+    return knownAppError(known, `sts:AssumeRole on \`${roleArn}\` ${verb}: ${info.code}: ${info.message}`, context, error);
   }
   return new AppError('AssumeRoleFailed', `sts:AssumeRole on \`${roleArn}\` failed: ${info.code}: ${info.message}`, 502, { cause: error, expose: true });
 }

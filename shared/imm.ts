@@ -4,6 +4,7 @@
 import type { Config } from './config';
 import type { Credentials } from './credentials';
 import { AppError, ForbiddenError, NotFoundError, UpstreamError } from './errors';
+import { findKnownError, knownAppError } from './errorHints';
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry';
 import { isTransient, sdkErrorInfo, type SdkErrorInfo } from './sdkError';
 
@@ -276,7 +277,14 @@ export function immError(error: unknown, context: ImmErrorContext): AppError {
     const status = info.code.includes('Throttling') || info.statusCode === 503 || info.statusCode === 429 ? 503 : 502;
     return new UpstreamError('ImmUnavailable', `IMM ${context.action} failed: ${info.code}`, status, error);
   }
-  if (/file access forbidden/i.test(info.message) || info.code === 'OSSAccessDenied') {
+  // The documented codes first (shared/errorHints.ts); what the table leaves out falls through to the rules below.
+  const known = findKnownError('imm', info);
+  if (known && known.ours.code !== 'BucketDeniedImm') {
+    const message = known.ours.code === 'ObjectNotFound' ? `the object${where.replace(' on', '')} does not exist` : `IMM ${context.action}${where}: ${info.code}: ${info.message}`;
+    return knownAppError(known, message, { action: context.action, projectName: context.projectName, operatorRoleArn: context.operatorRoleArn }, error);
+  }
+  if (known || info.code === 'OSSAccessDenied') {
+    // The bucket (not RAM) refused IMM's service role: the fix is a bucket policy statement for that bucket.
     const bucket = /^oss:\/\/([^/]+)\//.exec(context.sourceUri ?? '')?.[1] ?? '<bucket>';
     return new ForbiddenError(
       'BucketDeniedImm',

@@ -4,6 +4,7 @@ import { cachedVersioning, type FetchVersioning, type VersioningStatus } from '.
 import type { Config } from './config';
 import type { Credentials } from './credentials';
 import { AppError, UpstreamError } from './errors';
+import { findKnownError, knownAppError } from './errorHints';
 import { isTransient, sdkErrorInfo } from './sdkError';
 
 export type SidecarStatus = 'succeeded' | 'submitted' | 'failed' | 'skipped';
@@ -65,7 +66,10 @@ export function sidecarKey(resultsPrefix: string, sourceKey: string): string {
 
 type OssClientOptions = ConstructorParameters<typeof OSS>[0];
 
-export function ossClientOptions(credentials: Credentials, config: Pick<Config, 'region' | 'ossEndpoint'>, bucket: string): OssClientOptions {
+/** The part of the configuration an OSS client is built from. */
+export type OssClientConfig = Pick<Config, 'region' | 'ossEndpoint' | 'ossInternal'>;
+
+export function ossClientOptions(credentials: Credentials, config: OssClientConfig, bucket: string): OssClientOptions {
   const common = {
     accessKeyId: credentials.accessKeyId,
     accessKeySecret: credentials.accessKeySecret,
@@ -79,7 +83,8 @@ export function ossClientOptions(credentials: Credentials, config: Pick<Config, 
     // Setting the interval (without a refresh function) only silences ali-oss's console warning.
     refreshSTSTokenInterval: 0x7fffffff,
   };
-  if (!config.ossEndpoint) return { ...common, secure: true };
+  // ali-oss builds `oss-<region>-internal.aliyuncs.com` from `internal` (lib/common/utils/setRegion.js).
+  if (!config.ossEndpoint) return { ...common, secure: true, internal: config.ossInternal };
   // A local endpoint (the offline stack) takes path-style requests: http://localhost:PORT/<bucket>/<key>.
   return { ...common, endpoint: config.ossEndpoint, sldEnable: true } as OssClientOptions;
 }
@@ -89,7 +94,7 @@ export function ossClientOptions(credentials: Credentials, config: Pick<Config, 
  * client. The versioning cache is the container's, not the credentials': a bucket's state outlives them.
  * Only on-upload and on-task-done use this, so only their bundles carry ali-oss.
  */
-export function sidecarStores(config: Pick<Config, 'region' | 'ossEndpoint' | 'resultsPrefix'>): (credentials: Credentials) => SidecarStore {
+export function sidecarStores(config: OssClientConfig & Pick<Config, 'resultsPrefix'>): (credentials: Credentials) => SidecarStore {
   let current: { keyId: string; store: SidecarStore; clientFor: OssClients } | undefined;
   const versioning = cachedVersioning(async (bucket) => {
     if (!current) throw new Error('no OSS client yet');
@@ -107,7 +112,7 @@ export function sidecarStores(config: Pick<Config, 'region' | 'ossEndpoint' | 'r
 type OssClients = (bucket: string) => Promise<OSS>;
 
 /** One ali-oss client per bucket, loaded on first use. */
-function ossClients(credentials: Credentials, config: Pick<Config, 'region' | 'ossEndpoint'>): OssClients {
+function ossClients(credentials: Credentials, config: OssClientConfig): OssClients {
   const clients = new Map<string, Promise<OSS>>();
   return (bucket) => {
     let client = clients.get(bucket);
@@ -133,7 +138,7 @@ async function getBucketVersioning(client: OSS, bucket: string): Promise<Version
 
 export function createSidecarStore(
   credentials: Credentials,
-  config: Pick<Config, 'region' | 'ossEndpoint' | 'resultsPrefix'>,
+  config: OssClientConfig & Pick<Config, 'resultsPrefix'>,
   shared: { clientFor?: OssClients; versioning?: FetchVersioning } = {},
 ): SidecarStore {
   const clientFor = shared.clientFor ?? ossClients(credentials, config);
@@ -176,14 +181,16 @@ export function createSidecarStore(
   };
 }
 
+/** An OSS failure as our error: the documented code (shared/errorHints.ts) decides our code and hint. */
 export function ossError(error: unknown, operation: string, bucket: string, key: string): AppError {
   const info = sdkErrorInfo(error);
   if (isTransient(info)) return new UpstreamError('OssUnavailable', `OSS ${operation} on \`${bucket}/${key}\` failed: ${info.code}`, 502, error);
-  if (info.code === 'AccessDenied' || info.statusCode === 403) {
-    return new AppError('OssAccessDenied', `OSS denied ${operation} on \`oss://${bucket}/${key}\`: ${info.message}`, 403, {
-      cause: error,
-      hint: `allow the function role \`oss:${operation === 'GetObject' ? 'GetObject' : 'PutObject'}\` on \`acs:oss:*:*:${bucket}/${key.split('/')[0]}/*\``,
-    });
+  const context = { bucket, key, operation };
+  // A 403 whose code the table does not know is still a refusal of this call.
+  const known = findKnownError('oss', info) ?? (info.statusCode === 403 ? findKnownError('oss', { code: 'AccessDenied', message: '' }) : undefined);
+  if (known) {
+    const verb = known.ours.status === 403 ? 'denied' : 'failed';
+    return knownAppError(known, `OSS ${operation} on \`oss://${bucket}/${key}\` ${verb}: ${info.code}: ${info.message}`, context, error);
   }
   return new AppError('OssFailed', `OSS ${operation} on \`oss://${bucket}/${key}\` failed: ${info.code}: ${info.message}`, 502, { cause: error });
 }

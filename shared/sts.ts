@@ -6,7 +6,32 @@ import type { AssumeRole, Credentials } from './credentials';
 const CONNECT_TIMEOUT_MS = 10_000;
 const READ_TIMEOUT_MS = 10_000;
 
-const DEFAULT_STS_HOST = (region: string) => `sts.${region}.aliyuncs.com`;
+/** What `$OpenApiUtil.Config` gets for the STS client; plain data, so that a test can check it without sockets. */
+export interface StsClientConfig {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string;
+  regionId: string;
+  endpoint?: string;
+  protocol: 'http' | 'https';
+}
+
+/**
+ * An explicit endpoint only when STS_ENDPOINT is configured. Otherwise the SDK decides from `regionId`:
+ * @alicloud/sts20150401 1.2.0 maps some regions (e.g. `ap-south-1`, `ap-southeast-2`) to the global
+ * `sts.aliyuncs.com` and the rest to `sts.<region>.aliyuncs.com` (its `_endpointMap` and `getEndpoint`;
+ * reference/deploy.md §4). An endpoint passed here would bypass that map.
+ */
+export function stsClientConfig(base: Credentials, config: Pick<Config, 'region' | 'stsEndpoint'>): StsClientConfig {
+  return {
+    accessKeyId: base.accessKeyId,
+    accessKeySecret: base.accessKeySecret,
+    securityToken: base.securityToken,
+    regionId: config.region,
+    ...(config.stsEndpoint ? { endpoint: config.stsEndpoint.host } : {}),
+    protocol: config.stsEndpoint?.protocol ?? 'https',
+  };
+}
 
 export function createStsAssumeRole(config: Pick<Config, 'region' | 'stsEndpoint'>): AssumeRole {
   return async (base: Credentials, input) => {
@@ -14,16 +39,7 @@ export function createStsAssumeRole(config: Pick<Config, 'region' | 'stsEndpoint
     const { default: Sts, AssumeRoleRequest } = await import('@alicloud/sts20150401');
     const { $OpenApiUtil } = await import('@alicloud/openapi-core');
     const { RuntimeOptions } = await import('@darabonba/typescript');
-    const client = new Sts(
-      new $OpenApiUtil.Config({
-        accessKeyId: base.accessKeyId,
-        accessKeySecret: base.accessKeySecret,
-        securityToken: base.securityToken,
-        regionId: config.region,
-        endpoint: config.stsEndpoint?.host ?? DEFAULT_STS_HOST(config.region),
-        protocol: config.stsEndpoint?.protocol ?? 'https',
-      }),
-    );
+    const client = new Sts(new $OpenApiUtil.Config(stsClientConfig(base, config)));
     const response = await client.assumeRoleWithOptions(
       new AssumeRoleRequest({
         roleArn: input.roleArn,

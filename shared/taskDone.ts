@@ -7,6 +7,7 @@
 // changes only while it says `submitted` for this very task: a duplicate delivery or a notification for an
 // older upload of the same key changes nothing.
 import { isLive } from './claims';
+import { findKnownError } from './errorHints';
 import { NotFoundError } from './errors';
 import { immGrantHint, type TaskInfo } from './imm';
 import type { Sidecar, SidecarStore } from './oss';
@@ -61,7 +62,7 @@ export async function processTaskDone(notice: TaskNotice, runtime: Runtime, invo
   const next: Sidecar =
     task.status === 'Succeeded'
       ? { ...current, status: 'succeeded', processedAt: completedAt, submittedAt: current.processedAt }
-      : { ...current, status: 'failed', processedAt: completedAt, submittedAt: current.processedAt, error: taskError(task, upload, config.outputPrefix, config.inputPrefix) };
+      : { ...current, status: 'failed', processedAt: completedAt, submittedAt: current.processedAt, error: taskError(task, upload, config) };
   const sidecarKey = await sidecars.write(upload.bucket, upload.key, next);
   // No claim is touched: a version whose sidecar says `failed` is processed again when the same bytes are
   // uploaded again (claims.ts, failedEarlier), so the fix the hint names can be retried.
@@ -92,15 +93,20 @@ function uploadOf(userData: string | undefined, runtime: Runtime): (OssLocation 
 }
 
 /** The task's own Code and Message, with a hint where the fix is known: most failures are missing grants. */
-function taskError(task: TaskInfo, upload: OssLocation, outputPrefix: string, inputPrefix: string): NonNullable<Sidecar['error']> {
+function taskError(task: TaskInfo, upload: OssLocation, config: Pick<Runtime['config'], 'immProject' | 'inputPrefix' | 'outputPrefix'>): NonNullable<Sidecar['error']> {
   const code = task.code ?? 'TaskFailed';
   const message = shorten(task.message ?? 'IMM reported the task as failed without a message', MAX_MESSAGE_CHARS);
+  // A task reports the same Code and Message as a failed call would (GetTask's example: ResourceNotFound,
+  // "The specified resource project is not found."), so the same table applies.
+  const known = findKnownError('imm', { code, message });
   let hint: string | undefined;
-  if (/AccessDenied|Forbidden/i.test(code) || /file access forbidden/i.test(message)) {
+  if (known?.ours.code === 'BucketDeniedImm' || /AccessDenied|Forbidden/i.test(code)) {
     // IMM's message names what was refused: reading the input, or (otherwise) writing the output.
-    hint = /GetObject/.test(message) ? immGrantHint(upload.bucket, 'oss:GetObject', inputPrefix) : immGrantHint(upload.bucket, 'oss:PutObject', outputPrefix);
+    hint = /GetObject/.test(message) ? immGrantHint(upload.bucket, 'oss:GetObject', config.inputPrefix) : immGrantHint(upload.bucket, 'oss:PutObject', config.outputPrefix);
   } else if (code === 'UnsupportedInLocalStack') {
     hint = 'install LibreOffice (`apt-get install -y libreoffice`) so that `soffice` is on PATH, then upload the file again';
+  } else if (known?.hint) {
+    hint = known.hint({ projectName: config.immProject });
   } else if (/InvalidMedia|InvalidFile|InvalidArgument/i.test(code)) {
     hint = 'the uploaded file could not be read as the format its extension names; upload a valid file';
   }

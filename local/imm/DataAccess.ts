@@ -152,7 +152,11 @@ function parseSessionPolicy(doc: string): ParsedPolicy {
  */
 function assumeError(error: unknown, what: string): ImmError {
   if (error instanceof ImmError) return error;
-  if (error instanceof StsError) return immErrors.invalidArgument(`IMM could not assume ${what}: ${error.code}: ${error.message}`);
+  if (error instanceof StsError) {
+    // STS's own sentence is the documented one and says nothing specific; the engine's explanation says why.
+    const why = error.explanation.length > 0 ? ` (${error.explanation.join('; ')})` : '';
+    return immErrors.invalidArgument(`IMM could not assume ${what}: ${error.code}: ${error.message}${why}`);
+  }
   return immErrors.internal(`IMM could not assume ${what}: ${String((error as Error)?.message ?? error)}`);
 }
 

@@ -66,7 +66,7 @@ export class StsService {
     };
     const result = this.ram.authorizeAssumeRole(input.caller, role, context);
     if (result.decision !== 'Allow') {
-      throw stsErrors.denied(input.caller.arn, role.arn, result.decision, [...result.explanation, ...result.errors.map((e) => `${e.path}: ${e.message}`)]);
+      throw stsErrors.denied(input.caller.arn, result.decision, [...result.explanation, ...result.errors.map((e) => `${e.path}: ${e.message}`)]);
     }
     return this.issue(role, sessionName, duration, sessionPolicy);
   }
@@ -90,14 +90,14 @@ export class StsService {
     const caller: Caller = { kind: 'service', arn: servicePrincipal };
     const result = this.ram.authorizeAssumeRole(caller, role, { 'acs:CurrentTime': new Date(this.now()).toISOString() });
     if (result.decision !== 'Allow') {
-      throw stsErrors.denied(servicePrincipal, role.arn, result.decision, [...result.explanation, ...result.errors.map((e) => `${e.path}: ${e.message}`)]);
+      throw stsErrors.denied(servicePrincipal, result.decision, [...result.explanation, ...result.errors.map((e) => `${e.path}: ${e.message}`)]);
     }
     return this.issue(role, name, duration, sessionPolicy);
   }
 
   private requireRole(roleArn: string, duration: number): Role {
     const role = this.ram.findRole(roleArn);
-    if (!role) throw stsErrors.roleNotFound(roleArn);
+    if (!role) throw stsErrors.roleNotFound();
     if (duration > role.maxSessionDuration) {
       throw stsErrors.invalid('DurationSeconds', `${duration} exceeds the MaxSessionDuration ${role.maxSessionDuration} of \`${role.arn}\``);
     }

@@ -9,7 +9,7 @@ import type { Telemetry } from '../telemetry';
 import { createStsHandler } from './http';
 import { StsService } from './StsService';
 
-export { NO_PERMISSION_PREFIX, StsError } from './errors';
+export { NO_PERMISSION_MESSAGE, StsError, type AccessDeniedDetail } from './errors';
 export { DEFAULT_DURATION_SECONDS, MAX_SESSION_POLICY_CHARS, MIN_DURATION_SECONDS, StsService, type AssumeRoleInput, type AssumeRoleOutput } from './StsService';
 
 export interface StsEmulatorOptions {
