@@ -95,6 +95,10 @@ function memoryStore(): SidecarStore {
     createClaim: async (b, key, claim) => !claims.has(`${b}/${key}#${claim.eTag}`) && Boolean(claims.add(`${b}/${key}#${claim.eTag}`)),
     readClaim: async () => undefined,
     replaceClaim: async () => undefined,
+    putPending: async () => undefined,
+    deletePending: async () => undefined,
+    listPage: async () => ({ keys: [] }),
+    head: async () => undefined,
   };
 }
 

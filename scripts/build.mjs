@@ -9,7 +9,7 @@ const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 // `--outdir DIR` builds elsewhere than dist/ (the bundle test builds into a temporary directory).
 const outdirArg = process.argv.indexOf('--outdir');
 const outRoot = outdirArg > 0 ? path.resolve(process.argv[outdirArg + 1]) : path.join(root, 'dist');
-const functions = ['on-upload', 'api', 'on-task-done'];
+const functions = ['on-upload', 'api', 'on-task-done', 'reconcile'];
 
 // Modules of @darabonba/typescript that a function never runs but that drag in heavy dependencies; each is
 // replaced by a shim that throws if it is ever used (see scripts/shims/).

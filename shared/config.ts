@@ -59,6 +59,10 @@ export interface Config {
   uploadRoutes: UploadRoutes;
   /** MNS topic IMM publishes task results to (the on-task-done trigger listens there); optional. */
   notifyTopic?: string;
+  /** The reconciler asks IMM about a task whose sidecar has said `submitted` for this long (its notification is presumed lost). */
+  reconcileSubmittedAfterSeconds: number;
+  /** At most this many pending markers are examined per reconciler run, so a run's cost and duration stay bounded. */
+  reconcileMaxMarkers: number;
   stsEndpoint?: Endpoint;
   immEndpoint?: Endpoint;
   ossEndpoint?: string;
@@ -114,6 +118,9 @@ const wholeNumber = (name: string, min: number, max: number, fallback: number) =
     String(fallback),
   );
 
+/** Under RESULTS_PREFIX: the markers of uploads whose sidecar is not final yet (shared/pending.ts). */
+export const PENDING_DIR = '_pending/';
+
 const ENDPOINT = /^(?:(https?):\/\/)?([A-Za-z0-9.-]+(?::\d{1,5})?)\/?$/;
 
 const schema = v.pipe(
@@ -148,6 +155,9 @@ const schema = v.pipe(
     STS_DURATION_SECONDS: wholeNumber('STS_DURATION_SECONDS', 900, 43200, 3600),
     CLAIM_STALE_SECONDS: wholeNumber('CLAIM_STALE_SECONDS', 10, 86400, 900),
     BATCH_CONCURRENCY: wholeNumber('BATCH_CONCURRENCY', 1, 256, 16),
+    // 0 asks IMM on every run; a longer wait leaves the notification time to arrive, so GetTask is rarely needed.
+    RECONCILE_SUBMITTED_AFTER_SECONDS: wholeNumber('RECONCILE_SUBMITTED_AFTER_SECONDS', 0, 604800, 600),
+    RECONCILE_MAX_MARKERS: wholeNumber('RECONCILE_MAX_MARKERS', 1, 100000, 1000),
     UPLOAD_ROUTES: v.optional(v.string()),
     // Empty means no notifications: task sidecars then stay `submitted` (GET /tasks still answers).
     IMM_NOTIFY_TOPIC: v.optional(v.pipe(v.string(), v.regex(/^(?:[A-Za-z][A-Za-z0-9-]{0,255})?$/, 'IMM_NOTIFY_TOPIC must be an MNS topic name (letters, digits, `-`), or empty'))),
@@ -169,6 +179,9 @@ const schema = v.pipe(
         addIssue({ message: `${name} \`${value}\` overlaps INPUT_PREFIX \`${env.INPUT_PREFIX}\`, which would make the trigger loop` });
       }
     }
+    // Sidecars live at RESULTS_PREFIX + the source key, pending markers under RESULTS_PREFIX + `_pending/`: an input
+    // prefix of `_pending/` would mix the two, and the reconciler would take sidecars for markers.
+    if (env.INPUT_PREFIX.startsWith(PENDING_DIR)) addIssue({ message: `INPUT_PREFIX must not start with \`${PENDING_DIR}\`: RESULTS_PREFIX + \`${PENDING_DIR}\` holds the pending markers` });
   }),
 );
 
@@ -197,6 +210,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionPolicy: e.IMM_SESSION_POLICY === 'on',
     uploadRoutes: routes.routes,
     notifyTopic: e.IMM_NOTIFY_TOPIC || undefined,
+    reconcileSubmittedAfterSeconds: e.RECONCILE_SUBMITTED_AFTER_SECONDS,
+    reconcileMaxMarkers: e.RECONCILE_MAX_MARKERS,
     stsEndpoint: e.STS_ENDPOINT,
     immEndpoint: e.IMM_ENDPOINT,
     ossEndpoint: e.OSS_ENDPOINT?.replace(/\/$/, ''),

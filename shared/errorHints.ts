@@ -39,7 +39,11 @@ export interface KnownError {
 }
 
 const ROLE = (c: HintContext) => `\`${c.roleArn ?? 'IMM_ROLE_ARN'}\``;
-const OSS_RESOURCE = (c: HintContext) => `\`acs:oss:*:*:${c.bucket ?? '<bucket>'}/${c.key?.includes('/') ? `${c.key.split('/')[0]}/*` : (c.key ?? '*')}\``;
+const OSS_RESOURCE = (c: HintContext) =>
+  // Listing is authorized on the bucket, narrowed by the listed prefix (oss:Prefix); objects on their keys.
+  c.operation === 'ListObjects'
+    ? `\`acs:oss:*:*:${c.bucket ?? '<bucket>'}\` with \`StringLike\` \`oss:Prefix\` \`${c.key ?? ''}*\``
+    : `\`acs:oss:*:*:${c.bucket ?? '<bucket>'}/${c.key?.includes('/') ? `${c.key.split('/')[0]}/*` : (c.key ?? '*')}\``;
 
 /** Every cause of STS NoPermission for AssumeRole; the response does not say which one applies. */
 const assumeRoleDeniedHint = (c: HintContext) =>

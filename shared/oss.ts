@@ -1,7 +1,7 @@
 // OSS access with the function's own credentials (ali-oss), and the sidecar contract of DESIGN §3.2.
 import type OSS from 'ali-oss';
 import { cachedVersioning, type FetchVersioning, type VersioningStatus } from './bucketVersioning';
-import type { Config } from './config';
+import { PENDING_DIR, type Config } from './config';
 import type { Credentials } from './credentials';
 import { AppError, UpstreamError } from './errors';
 import { findKnownError, knownAppError } from './errorHints';
@@ -37,6 +37,21 @@ export interface Claim {
   expiresAt?: string;
 }
 
+/** Marks an accepted version (eTag) of an upload whose sidecar is not final yet. See shared/pending.ts. */
+export interface PendingMarker {
+  bucket: string;
+  key: string;
+  eTag: string;
+  /** When the marker was (last) written. */
+  since: string;
+}
+
+/** One page of a ListObjectsV2 listing: the keys, and the token of the next page if there is one. */
+export interface ObjectPage {
+  keys: string[];
+  nextContinuationToken?: string;
+}
+
 export interface SidecarStore {
   write(bucket: string, sourceKey: string, sidecar: Sidecar): Promise<string>;
   read(bucket: string, sourceKey: string): Promise<Sidecar | undefined>;
@@ -49,6 +64,14 @@ export interface SidecarStore {
    * bucket that was never versioned (shared/bucketVersioning.ts). Stores that cannot be versioned (fakes) omit it.
    */
   versioning?: FetchVersioning;
+  /** Writes (or rewrites: idempotent) the pending marker of one version of an upload. */
+  putPending(marker: PendingMarker): Promise<void>;
+  /** Deletes the pending marker of one version; deleting a missing marker is no error (OSS answers 204). */
+  deletePending(bucket: string, sourceKey: string, eTag: string): Promise<void>;
+  /** One ListObjectsV2 page of the keys under `prefix`, at most `maxKeys` (1–1000) of them. */
+  listPage(bucket: string, prefix: string, page: { maxKeys: number; continuationToken?: string }): Promise<ObjectPage>;
+  /** HeadObject: the object's current eTag (unquoted, upper case), or undefined when it does not exist. */
+  head(bucket: string, key: string): Promise<{ eTag: string; size: number } | undefined>;
 }
 
 /**
@@ -57,6 +80,31 @@ export interface SidecarStore {
  */
 export function claimKey(resultsPrefix: string, sourceKey: string, eTag: string): string {
   return `${resultsPrefix}${sourceKey}.${eTag || 'unversioned'}.claim`;
+}
+
+/** Where the pending markers of a deployment live: `results/_pending/`. */
+export function pendingPrefix(resultsPrefix: string): string {
+  return `${resultsPrefix}${PENDING_DIR}`;
+}
+
+/** `incoming/a/b.jpg` version `9F0…` → `results/_pending/incoming/a/b.jpg.9F0….json`. */
+export function pendingKey(resultsPrefix: string, sourceKey: string, eTag: string): string {
+  return `${pendingPrefix(resultsPrefix)}${sourceKey}.${eTag}.json`;
+}
+
+/**
+ * The inverse of pendingKey, read from the key alone so that a listing needs no GET per marker. An eTag never holds
+ * a `.` (hex digits, and `-<parts>` for multipart uploads), so it is what lies between the last two dots.
+ */
+export function parsePendingKey(resultsPrefix: string, key: string): { sourceKey: string; eTag: string } | undefined {
+  const prefix = pendingPrefix(resultsPrefix);
+  const match = key.startsWith(prefix) ? /^(.+)\.([A-Za-z0-9-]{1,80})\.json$/.exec(key.slice(prefix.length)) : null;
+  return match ? { sourceKey: match[1], eTag: match[2] } : undefined;
+}
+
+/** ETags as OSS writes them in different places: quoted in headers and listings, bare in events. */
+export function normalizeETag(eTag: string): string {
+  return eTag.replace(/^W\//, '').replace(/"/g, '').toUpperCase();
 }
 
 /** `incoming/a/b.jpg` → `results/incoming/a/b.jpg.json`. */
@@ -178,14 +226,48 @@ export function createSidecarStore(
       await putJson(bucket, claimKey(config.resultsPrefix, sourceKey, claim.eTag), claim);
     },
     versioning,
+    async putPending(marker) {
+      await putJson(marker.bucket, pendingKey(config.resultsPrefix, marker.key, marker.eTag), marker);
+    },
+    async deletePending(bucket, sourceKey, eTag) {
+      const key = pendingKey(config.resultsPrefix, sourceKey, eTag);
+      try {
+        await (await clientFor(bucket)).delete(key);
+      } catch (error) {
+        throw ossError(error, 'DeleteObject', bucket, key);
+      }
+    },
+    async listPage(bucket, prefix, page) {
+      try {
+        const client = await clientFor(bucket);
+        const query = { prefix, 'max-keys': String(page.maxKeys), ...(page.continuationToken ? { 'continuation-token': page.continuationToken } : {}) };
+        const result = await client.listV2(query, {});
+        return { keys: (result.objects ?? []).map((o) => o.name), nextContinuationToken: result.isTruncated ? result.nextContinuationToken || undefined : undefined };
+      } catch (error) {
+        throw ossError(error, 'ListObjectsV2', bucket, prefix);
+      }
+    },
+    async head(bucket, key) {
+      try {
+        const result = await (await clientFor(bucket)).head(key);
+        const headers = result.res.headers as Record<string, string | undefined>;
+        return { eTag: normalizeETag(headers.etag ?? ''), size: Number(headers['content-length'] ?? 0) };
+      } catch (error) {
+        if (sdkErrorInfo(error).code === 'NoSuchKey') return undefined;
+        throw ossError(error, 'HeadObject', bucket, key);
+      }
+    },
   };
 }
+
+const RAM_ACTION: Record<string, string> = { ListObjectsV2: 'ListObjects', HeadObject: 'GetObject' };
 
 /** An OSS failure as our error: the documented code (shared/errorHints.ts) decides our code and hint. */
 export function ossError(error: unknown, operation: string, bucket: string, key: string): AppError {
   const info = sdkErrorInfo(error);
   if (isTransient(info)) return new UpstreamError('OssUnavailable', `OSS ${operation} on \`${bucket}/${key}\` failed: ${info.code}`, 502, error);
-  const context = { bucket, key, operation };
+  // The RAM action OSS authorizes the call as: ListObjectsV2 is oss:ListObjects, HeadObject is oss:GetObject.
+  const context = { bucket, key, operation: RAM_ACTION[operation] ?? operation };
   // A 403 whose code the table does not know is still a refusal of this call.
   const known = findKnownError('oss', info) ?? (info.statusCode === 403 ? findKnownError('oss', { code: 'AccessDenied', message: '' }) : undefined);
   if (known) {

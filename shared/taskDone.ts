@@ -11,6 +11,7 @@ import { findKnownError } from './errorHints';
 import { NotFoundError } from './errors';
 import { immGrantHint, type TaskInfo } from './imm';
 import type { Sidecar, SidecarStore } from './oss';
+import { clearPending } from './pending';
 import type { Invocation, Runtime } from './runtime';
 import { TASK_TYPES } from './tasks';
 import type { TaskNotice } from './taskNotification';
@@ -64,6 +65,8 @@ export async function processTaskDone(notice: TaskNotice, runtime: Runtime, invo
       ? { ...current, status: 'succeeded', processedAt: completedAt, submittedAt: current.processedAt }
       : { ...current, status: 'failed', processedAt: completedAt, submittedAt: current.processedAt, error: taskError(task, upload, config) };
   const sidecarKey = await sidecars.write(upload.bucket, upload.key, next);
+  // The version is settled: its pending marker (written by on-upload) has served its purpose.
+  await clearPending(sidecars, { bucket: upload.bucket, key: upload.key, eTag: current.eTag ?? upload.eTag ?? '' });
   // No claim is touched: a version whose sidecar says `failed` is processed again when the same bytes are
   // uploaded again (claims.ts, failedEarlier), so the fix the hint names can be retried.
   log.info({ status: next.status, sidecarKey, code: task.code }, 'sidecar updated from the finished task');

@@ -8,6 +8,7 @@ import { toAppError } from './errors';
 import type { UploadedObject } from './fc/ossEvent';
 import { jobFor, type Job } from './jobs';
 import type { Sidecar, SidecarStore } from './oss';
+import { clearIfSettled, clearPending, isFinal, markPending } from './pending';
 import type { Invocation, Runtime } from './runtime';
 import { documentTargetPrefix, mediaTarget, transcodeFor } from './tasks';
 import { formatOssUri } from './uri';
@@ -30,6 +31,9 @@ export async function processUpload(object: UploadedObject, runtime: Runtime, in
     log.warn('event from a bucket not in ALLOWED_BUCKETS, skipped');
     return { status: 'ignored', reason: 'bucket not allowed' };
   }
+  // Before the claim and any IMM call: if this attempt dies anywhere after this line, the marker lets the
+  // reconciler find the version, whatever FC's retries make of the event.
+  await markPending(sidecars, object, Date.now());
   const source = formatOssUri(object);
   const job = jobFor(object.key, config.uploadRoutes);
   const base = { source, eTag: object.eTag || undefined, processedAt: new Date().toISOString() };
@@ -57,6 +61,8 @@ export async function processUpload(object: UploadedObject, runtime: Runtime, in
       const claim = await claimObject(sidecars, object, { requestId: invocation.requestId, now, expiresAt });
       if (!claim.claimed) {
         log.info({ eTag: object.eTag, reason: claim.reason }, 'duplicate delivery, skipped');
+        // The marker this delivery just rewrote must not outlive the work that settled the version already.
+        if (claim.state === 'done') await clearIfSettled(sidecars, object, await sidecars.read(object.bucket, object.key));
         // A busy claim may belong to an attempt that is about to crash: ask FC to re-deliver later.
         return claim.state === 'done' ? { status: 'duplicate', reason: claim.reason } : { status: 'busy', reason: claim.reason, retryable: true };
       }
@@ -74,6 +80,8 @@ export async function processUpload(object: UploadedObject, runtime: Runtime, in
     // bytes uploaded again after a permission fix (same eTag) must be able to do the work.
     await settleClaim(sidecars, object, sidecar.status === 'failed' ? 'released' : 'done', { requestId: invocation.requestId, now: Date.now() });
   }
+  // A `submitted` sidecar keeps its marker until the task's outcome is recorded (shared/taskDone.ts).
+  if (isFinal(sidecar)) await clearPending(sidecars, object);
   log.info({ status: sidecar.status, sidecarKey }, 'sidecar written');
   return { status: sidecar.status, sidecarKey, retryable };
 }

@@ -56,6 +56,9 @@ export interface GeneratedPolicies {
   immServiceRolePolicy?: PolicyDocument;
 }
 
+/** shared/config.ts PENDING_DIR; repeated here because shared/policy has no runtime dependencies (a test keeps them equal). */
+export const PENDING_DIR = '_pending/';
+
 /** Tasks write outputs; without these operations IMM only reads. */
 const WRITING_OPERATIONS: readonly ImmOperation[] = ['CreateMediaConvertTask', 'CreateOfficeConversionTask'];
 
@@ -64,6 +67,8 @@ export function generatePolicies(c: DeployConfig): GeneratedPolicies {
   const operatorRoleArn = `acs:ram::${c.mediaAccountId}:role/${c.operatorRoleName}`;
   const objects = (prefix: string) => `acs:oss:*:${c.dataAccountId}:${c.bucket}/${prefix}*`;
   const immPrincipal = `arn:sts::${c.mediaAccountId}:assumed-role/${serviceRole}/*`;
+  // Where on-upload keeps the markers of unsettled uploads (shared/config.ts PENDING_DIR, under RESULTS_PREFIX).
+  const pending = `${c.resultsPrefix}${PENDING_DIR}`;
 
   const bucketStatements: Record<string, unknown>[] = [
     { Sid: 'ImmReadsInputs', Effect: 'Allow', Principal: [immPrincipal], Action: ['oss:GetObject'], Resource: [objects(c.inputPrefix)] },
@@ -86,6 +91,16 @@ export function generatePolicies(c: DeployConfig): GeneratedPolicies {
         { Sid: 'WriteResults', Effect: 'Allow', Action: ['oss:PutObject', 'oss:GetObject'], Resource: [objects(c.resultsPrefix)] },
         // Claims are exclusive only on a bucket that was never versioned: on-upload checks once per container.
         { Sid: 'ReadVersioning', Effect: 'Allow', Action: ['oss:GetBucketVersioning'], Resource: [`acs:oss:*:${c.dataAccountId}:${c.bucket}`] },
+        // The reconciler lists the pending markers and nothing else: ListObjectsV2 is authorized as oss:ListObjects on
+        // the bucket, narrowed by the request's prefix (reference/ram-policy.md §2.4, `oss:Prefix`).
+        {
+          Sid: 'ListPendingMarkers',
+          Effect: 'Allow',
+          Action: ['oss:ListObjects'],
+          Resource: [`acs:oss:*:${c.dataAccountId}:${c.bucket}`],
+          Condition: { StringLike: { 'oss:Prefix': [`${pending}*`] } },
+        },
+        { Sid: 'ClearPendingMarkers', Effect: 'Allow', Action: ['oss:DeleteObject'], Resource: [objects(pending)] },
       ],
     },
     operatorTrustPolicy: {

@@ -66,6 +66,26 @@ describe('loadConfig', () => {
     expect((error as Error).message).toContain('; ');
   });
 
+  it('reads the reconciler settings, with defaults of 600 s before asking IMM about a task and 1,000 markers a run', () => {
+    // Act
+    const defaults = loadConfig(valid);
+    const set = loadConfig({ ...valid, RECONCILE_SUBMITTED_AFTER_SECONDS: '0', RECONCILE_MAX_MARKERS: '50' });
+    // Assess
+    expect([defaults.reconcileSubmittedAfterSeconds, defaults.reconcileMaxMarkers]).toEqual([600, 1000]);
+    expect([set.reconcileSubmittedAfterSeconds, set.reconcileMaxMarkers]).toEqual([0, 50]);
+  });
+
+  it.each([
+    ['RECONCILE_SUBMITTED_AFTER_SECONDS', '-1', /RECONCILE_SUBMITTED_AFTER_SECONDS must be a whole number/],
+    ['RECONCILE_SUBMITTED_AFTER_SECONDS', '604801', /RECONCILE_SUBMITTED_AFTER_SECONDS must be at most 604800/],
+    ['RECONCILE_MAX_MARKERS', '0', /RECONCILE_MAX_MARKERS must be at least 1/],
+    ['RECONCILE_MAX_MARKERS', 'all', /RECONCILE_MAX_MARKERS must be a whole number/],
+    ['INPUT_PREFIX', '_pending/in/', /INPUT_PREFIX must not start with `_pending\/`/],
+  ])('refuses %s=%s', (name, value, message) => {
+    // Act / Assess
+    expect(() => loadConfig({ ...valid, [name]: value })).toThrow(message);
+  });
+
   it.each([
     ['RESULTS_PREFIX', 'incoming/results/'],
     ['OUTPUT_PREFIX', 'incoming/'],

@@ -1,4 +1,6 @@
 import { validateDeployConfig } from '../../cli/generate';
+import { PENDING_DIR as CONFIG_PENDING_DIR } from '../../shared/config';
+import { PENDING_DIR } from '../../shared/policy/generate';
 import {
   authorizeAssumeRole,
   authorizeIdentity,
@@ -163,6 +165,10 @@ describe('generated policies, the flow they allow and nothing more', () => {
     ['the function writes a sidecar', FUNCTION, 'oss:PutObject', object('results/incoming/a/b.jpg.json'), {}],
     ['the function reads a sidecar, to skip a duplicate delivery', FUNCTION, 'oss:GetObject', object('results/incoming/a/b.jpg.json'), {}],
     ['the function reads the bucket versioning state, since claims need an unversioned bucket', FUNCTION, 'oss:GetBucketVersioning', BUCKET, {}],
+    ['the function writes a pending marker', FUNCTION, 'oss:PutObject', object('results/_pending/incoming/a/b.jpg.9F0A.json'), {}],
+    ['the function deletes a pending marker', FUNCTION, 'oss:DeleteObject', object('results/_pending/incoming/a/b.jpg.9F0A.json'), {}],
+    ['the reconciler lists the pending markers', FUNCTION, 'oss:ListObjects', BUCKET, { 'oss:Prefix': 'results/_pending/' }],
+    ['the reconciler heads an input, to see whether that version still exists', FUNCTION, 'oss:GetObject', object('incoming/a/b.jpg'), {}],
   ];
 
   it.each(needed)('allows what the flow needs: %s', (_name, principal, action, resource, context) => {
@@ -211,6 +217,11 @@ describe('generated policies, the flow they allow and nothing more', () => {
     ['the function lists the bucket', FUNCTION, 'oss:ListObjects', BUCKET, {}],
     ['the function changes the bucket versioning', FUNCTION, 'oss:PutBucketVersioning', BUCKET, {}],
     ['the function reads another bucket versioning state', FUNCTION, 'oss:GetBucketVersioning', `acs:oss:*:${DATA}:other-bucket`, {}],
+    ['the function lists the whole bucket (empty prefix)', FUNCTION, 'oss:ListObjects', BUCKET, { 'oss:Prefix': '' }],
+    ['the function lists the sidecars', FUNCTION, 'oss:ListObjects', BUCKET, { 'oss:Prefix': 'results/' }],
+    ['the function lists the inputs', FUNCTION, 'oss:ListObjects', BUCKET, { 'oss:Prefix': 'incoming/' }],
+    ['the function lists the pending markers of another bucket', FUNCTION, 'oss:ListObjects', 'acs:oss:*:' + DATA + ':other-bucket', { 'oss:Prefix': 'results/_pending/' }],
+    ['the function deletes a claim', FUNCTION, 'oss:DeleteObject', object('results/incoming/a/b.jpg.9F0A.claim'), {}],
     ['the function calls imm directly', FUNCTION, 'imm:DetectImageScore', PROJECT, {}],
   ];
 
@@ -224,6 +235,11 @@ describe('generated policies, the flow they allow and nothing more', () => {
     // Assess
     expect(result.errors).toEqual([]);
     expect(result.decision).not.toBe('Allow');
+  });
+
+  it('grants on the same marker directory the functions write to', () => {
+    // Act / Assess
+    expect(PENDING_DIR).toBe(CONFIG_PENDING_DIR);
   });
 
   it('lets imm write outputs only when an operation in use writes them', () => {

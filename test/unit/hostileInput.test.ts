@@ -44,6 +44,10 @@ const memoryStore = (): SidecarStore => ({
   createClaim: async () => true,
   readClaim: async () => undefined,
   replaceClaim: async () => undefined,
+  putPending: async () => undefined,
+  deletePending: async () => undefined,
+  listPage: async () => ({ keys: [] }),
+  head: async () => undefined,
 });
 
 /** JSON-ish values biased towards the shapes the parsers look for, so the deep branches are reached. */

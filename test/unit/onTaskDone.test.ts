@@ -52,6 +52,7 @@ function setup(getTask: (input: { taskType: string; taskId: string }) => Promise
   if (existing) sidecars.set('test-bucket-2024/incoming/v/clip.mp4', existing);
   const calls: string[] = [];
   const replacedClaims: Claim[] = [];
+  const deletedMarkers: string[] = [];
   const runtime: Runtime = {
     config: loadConfig({ IMM_PROJECT: 'immtest', REGION: 'cn-hangzhou', ALLOWED_BUCKETS: 'test-bucket-2024' }),
     log: createLogger({}, { write: () => undefined }, 'silent'),
@@ -72,8 +73,12 @@ function setup(getTask: (input: { taskType: string; taskId: string }) => Promise
     createClaim: async () => true,
     readClaim: async (_bucket, _key, eTag) => (claim?.eTag === eTag ? claim : undefined),
     replaceClaim: async (_bucket, _key, replaced) => void replacedClaims.push(replaced),
+    putPending: async () => undefined,
+    deletePending: async (bucket, key, eTag) => void deletedMarkers.push(`${bucket}/${key}#${eTag}`),
+    listPage: async () => ({ keys: [] }),
+    head: async () => undefined,
   };
-  return { handler: createHandler({ runtime, sidecars: () => store }), sidecars, calls, replacedClaims };
+  return { handler: createHandler({ runtime, sidecars: () => store }), sidecars, calls, replacedClaims, deletedMarkers };
 }
 
 const task = (fields: Partial<TaskInfo>): TaskInfo => ({ taskId: 'MediaConvert-1', taskType: 'MediaConvert', status: 'Succeeded', userData: USER_DATA, ...fields });
@@ -126,23 +131,26 @@ describe('parseTaskNotification', () => {
 describe('on-task-done handler', () => {
   it('makes a submitted sidecar succeeded, taking the outcome from GetTask', async () => {
     // Prepare
-    const { handler, sidecars, calls, replacedClaims } = setup(async () => task({ status: 'Succeeded' }));
+    const { handler, sidecars, calls, replacedClaims, deletedMarkers } = setup(async () => task({ status: 'Succeeded' }));
     // Act
     const result = await handler(mnsEvent(immMessage({})), context);
     // Assess
     expect(result).toEqual({ status: 'succeeded', sidecarKey: 'results/incoming/v/clip.mp4.json' });
     expect(replacedClaims).toEqual([]);
+    // The version is settled: on-upload's pending marker for it goes (shared/pending.ts).
+    expect(deletedMarkers).toEqual(['test-bucket-2024/incoming/v/clip.mp4#E1']);
     expect(calls).toEqual(['MediaConvert/MediaConvert-1']);
     expect(sidecars.get('test-bucket-2024/incoming/v/clip.mp4')).toMatchObject({ status: 'succeeded', taskId: 'MediaConvert-1', submittedAt: submitted.processedAt, target: submitted.target });
   });
 
   it('trusts GetTask over the message: a forged "Succeeded" for a failed task records the failure with its hint', async () => {
     // Prepare
-    const { handler, sidecars, replacedClaims } = setup(async () => task({ status: 'Failed', code: 'AccessDenied', message: 'File access forbidden: may not oss:PutObject on `oss://test-bucket-2024/converted/x`' }));
+    const { handler, sidecars, replacedClaims, deletedMarkers } = setup(async () => task({ status: 'Failed', code: 'AccessDenied', message: 'File access forbidden: may not oss:PutObject on `oss://test-bucket-2024/converted/x`' }));
     // Act
     const result = await handler(mnsEvent(immMessage({ Status: 'Succeeded' })), context);
     // Assess
     expect(result).toMatchObject({ status: 'failed' });
+    expect(deletedMarkers).toEqual(['test-bucket-2024/incoming/v/clip.mp4#E1']);
     // Claims are on-upload's: its takeover rule reprocesses a version whose sidecar says failed (onUploadHandler.test).
     expect(replacedClaims).toEqual([]);
     const sidecar = sidecars.get('test-bucket-2024/incoming/v/clip.mp4')!;
@@ -201,12 +209,13 @@ describe('on-task-done handler', () => {
     ['UserData outside INPUT_PREFIX', task({ userData: JSON.stringify({ source: 'oss://test-bucket-2024/results/x.json' }) }), submitted, /not submitted for an upload/],
   ])('changes nothing for %s', async (_name, info, existing, reason) => {
     // Prepare
-    const { handler, sidecars } = setup(async () => info, existing);
+    const { handler, sidecars, deletedMarkers } = setup(async () => info, existing);
     // Act
     const result = await handler(mnsEvent(immMessage({})), context);
     // Assess
     expect(result).toMatchObject({ status: 'ignored', reason: expect.stringMatching(reason) });
     expect(sidecars.get('test-bucket-2024/incoming/v/clip.mp4')).toEqual(existing);
+    expect(deletedMarkers).toEqual([]);
   });
 
   it('ignores another project, a task type it never submits, and a task IMM does not know, without re-delivery', async () => {

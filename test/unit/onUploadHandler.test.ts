@@ -7,7 +7,7 @@ import { ForbiddenError, UpstreamError } from '../../shared/errors';
 import type { FcContext } from '../../shared/fc/types';
 import type { ImmClient } from '../../shared/imm';
 import { createLogger } from '../../shared/log';
-import type { Claim, Sidecar, SidecarStore } from '../../shared/oss';
+import type { Claim, PendingMarker, Sidecar, SidecarStore } from '../../shared/oss';
 import type { Runtime } from '../../shared/runtime';
 
 const template = JSON.parse(readFileSync(path.join(__dirname, '../../../shared/data/fc-events/oss.json'), 'utf8')).events[0];
@@ -25,6 +25,9 @@ function fakeRuntime(detect: ImmClient['detectImageScore']) {
     imm: async () => fakeImm({ detectImageScore: detect }),
   };
   const claims = new Map<string, Claim>();
+  const pending = new Map<string, PendingMarker>();
+  /** Marker puts and deletes, in order, with the claim and sidecar writes between them. */
+  const markerLog: string[] = [];
   const store: SidecarStore = {
     write: async (bucket, key, sidecar) => {
       written.set(`${bucket}/${key}`, sidecar);
@@ -39,8 +42,18 @@ function fakeRuntime(detect: ImmClient['detectImageScore']) {
     },
     readClaim: async (bucket, key, eTag) => claims.get(`${bucket}/${key}#${eTag}`),
     replaceClaim: async (bucket, key, claim) => void claims.set(`${bucket}/${key}#${claim.eTag}`, claim),
+    putPending: async (marker) => {
+      markerLog.push(`put ${marker.key}#${marker.eTag}`);
+      pending.set(`${marker.bucket}/${marker.key}#${marker.eTag}`, marker);
+    },
+    deletePending: async (bucket, key, eTag) => {
+      markerLog.push(`delete ${key}#${eTag}`);
+      pending.delete(`${bucket}/${key}#${eTag}`);
+    },
+    listPage: async () => ({ keys: [] }),
+    head: async () => undefined,
   };
-  return { runtime, written, claims, sidecars: () => store };
+  return { runtime, written, claims, pending, markerLog, sidecars: () => store };
 }
 
 const eventOf = (...records: unknown[]) => Buffer.from(JSON.stringify({ events: records }));
@@ -262,5 +275,93 @@ describe('on-upload tasks', () => {
       expect.objectContaining({ container: 'mp4', video: { codec: 'h264', crf: 23 }, audio: { codec: 'aac' }, userData: expect.stringContaining('clip.mov') }),
       expect.objectContaining({ targetType: 'png', pages: '1', targetUriPrefix: 'oss://test-bucket-2024/converted/incoming/d/report.pdf/' }),
     ]);
+  });
+});
+
+describe('on-upload pending markers', () => {
+  const ETAG = '688A7BF4F233DC9C88A80BF985AB7329';
+  const withETag = (key: string, eTag: string) => {
+    const r = record(key);
+    return { ...r, oss: { ...r.oss, object: { ...r.oss.object, eTag } } };
+  };
+
+  it('writes the marker before calling IMM and deletes it once the sidecar is final (succeeded, skipped)', async () => {
+    // Prepare
+    const state = fakeRuntime(async () => {
+      state.markerLog.push('imm');
+      return { score: 0.5, requestId: 'R' };
+    });
+    // Act
+    await createHandler({ runtime: state.runtime, sidecars: state.sidecars })(eventOf(record('incoming/a.jpg'), record('incoming/c.bin')), context);
+    // Assess
+    expect(state.markerLog.filter((e) => e.includes('a.jpg') || e === 'imm')).toEqual([`put incoming/a.jpg#${ETAG}`, 'imm', `delete incoming/a.jpg#${ETAG}`]);
+    expect(state.markerLog.filter((e) => e.includes('c.bin'))).toEqual([`put incoming/c.bin#${ETAG}`, `delete incoming/c.bin#${ETAG}`]);
+    expect(state.pending.size).toBe(0);
+  });
+
+  it('keeps the marker of a submitted task, whose outcome is still to come', async () => {
+    // Prepare
+    const state = fakeRuntime(async () => ({ score: 0.5, requestId: 'R' }));
+    const runtime = { ...state.runtime, imm: async () => fakeImm({ createMediaConvertTask: async () => ({ taskId: 'MediaConvert-1', requestId: 'R1' }) }) };
+    // Act
+    await createHandler({ runtime, sidecars: state.sidecars })(eventOf(record('incoming/v/clip.mov')), context);
+    // Assess
+    expect([...state.pending.values()]).toEqual([{ bucket: 'test-bucket-2024', key: 'incoming/v/clip.mov', eTag: ETAG, since: expect.any(String) }]);
+  });
+
+  it.each([
+    ['a permanent failure', new ForbiddenError('BucketDeniedImm', 'denied')],
+    ['a retryable failure (FC re-delivers; a failed sidecar is final all the same)', new UpstreamError('ImmUnavailable', 'IMM 503', 503)],
+  ])('deletes the marker after %s', async (_name, error) => {
+    // Prepare
+    const state = fakeRuntime(async () => {
+      throw error;
+    });
+    // Act
+    await createHandler({ runtime: state.runtime, sidecars: state.sidecars })(eventOf(record('incoming/a.jpg')), context).catch(() => undefined);
+    // Assess
+    expect(state.written.get('test-bucket-2024/incoming/a.jpg')?.status).toBe('failed');
+    expect(state.pending.size).toBe(0);
+  });
+
+  it('keeps the marker when the attempt dies before its sidecar is written, so the reconciler finds the version', async () => {
+    // Prepare
+    const state = fakeRuntime(async () => ({ score: 0.5, requestId: 'R' }));
+    const store = state.sidecars();
+    const dying = {
+      ...store,
+      write: async () => {
+        throw new UpstreamError('OssUnavailable', 'OSS 503', 503);
+      },
+    };
+    // Act
+    await expect(createHandler({ runtime: state.runtime, sidecars: () => dying })(eventOf(record('incoming/a.jpg')), context)).rejects.toMatchObject({ code: 'RetryableFailure' });
+    // Assess
+    expect([...state.pending.keys()]).toEqual([`test-bucket-2024/incoming/a.jpg#${ETAG}`]);
+  });
+
+  it('a duplicate delivery of a settled version leaves no marker; one that meets a live claim leaves the marker to its holder', async () => {
+    // Prepare
+    const state = fakeRuntime(async () => ({ score: 0.5, requestId: 'R' }));
+    const handler = createHandler({ runtime: state.runtime, sidecars: state.sidecars });
+    const future = new Date(Date.now() + 60_000).toISOString();
+    state.claims.set('test-bucket-2024/incoming/b.jpg#BBB', { eTag: 'BBB', state: 'running', claimedAt: future, expiresAt: future });
+    // Act
+    await handler(eventOf(withETag('incoming/a.jpg', 'AAA')), context);
+    const duplicate = await handler(eventOf(withETag('incoming/a.jpg', 'AAA')), context);
+    await expect(handler(eventOf(withETag('incoming/b.jpg', 'BBB')), context)).rejects.toMatchObject({ code: 'RetryableFailure' });
+    // Assess
+    expect(duplicate.outcomes).toEqual({ duplicate: 1 });
+    expect(state.markerLog.filter((e) => e.includes('a.jpg'))).toEqual(['put incoming/a.jpg#AAA', 'delete incoming/a.jpg#AAA', 'put incoming/a.jpg#AAA', 'delete incoming/a.jpg#AAA']);
+    expect([...state.pending.keys()]).toEqual(['test-bucket-2024/incoming/b.jpg#BBB']);
+  });
+
+  it('writes no marker for what it ignores (outside INPUT_PREFIX, a bucket not allowed)', async () => {
+    // Prepare
+    const state = fakeRuntime(async () => ({ score: 0.5, requestId: 'R' }));
+    // Act
+    await createHandler({ runtime: state.runtime, sidecars: state.sidecars })(eventOf(record('results/x.jpg'), record('incoming/a.jpg', 'someone-else')), context);
+    // Assess
+    expect(state.markerLog).toEqual([]);
   });
 });

@@ -1,0 +1,112 @@
+// The reconciler on the local stack, called as FC's timer trigger would call it (a timer event, a context with
+// the function role's keys), through real OSS, STS and IMM. Until the local FC runs timer triggers, the test
+// deploys the function itself and invokes it directly.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { createHandler as createOnUpload } from '../../functions/on-upload';
+import { createHandler as createReconcile } from '../../functions/reconcile';
+import { loadConfig } from '../../shared/config';
+import { createSidecarStore } from '../../shared/oss';
+import type { ReconcileSummary } from '../../shared/reconcile';
+import { sceneJpeg } from '../helpers/images';
+import { partnerClient, readSidecar, startTestStack, stats, type TestStack } from '../helpers/stack';
+
+const run = promisify(execFile);
+const FFMPEG = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+
+/** FC 3.0's timer trigger event (alibabacloud.com/help/en/fc/formats-of-event-for-different-triggers). */
+const timerEvent = () => Buffer.from(JSON.stringify({ triggerTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), triggerName: 'reconcile', payload: '' }));
+
+describe('reconciler (local stack)', () => {
+  let stack: TestStack;
+  let dir: string;
+  let functionRole: string;
+  const logDestination = { write: (line: string) => void stack.logLines.push(line) };
+  const reconcileOnce = async () => (await stack.runner.invoke('reconcile', timerEvent())) as ReconcileSummary;
+  const pendingKeys = async () => ((await partnerClient(stack.info, true).listV2({ prefix: 'results/_pending/' }, {})).objects ?? []).map((o) => o.name);
+
+  beforeAll(async () => {
+    // Ask IMM about a submitted task at once: the test has no 10 minutes to wait.
+    stack = await startTestStack({ functionEnv: { RECONCILE_SUBMITTED_AFTER_SECONDS: '0' } });
+    dir = mkdtempSync(path.join(tmpdir(), 'imm-bridge-reconcile-'));
+    functionRole = `acs:ram::${stack.deploy.dataAccountId}:role/${stack.deploy.functionRoleName}`;
+    stack.runner.deploy({ name: 'reconcile', roleArn: functionRole, handler: createReconcile({ env: stack.functionEnv, logDestination }), timeoutSeconds: 60 });
+  });
+  afterAll(async () => {
+    jest.restoreAllMocks();
+    await stack?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('settles a submitted video whose every IMM notification was lost', async () => {
+    // Prepare: the MNS topic loses every message IMM publishes.
+    const lost = jest.spyOn(stack.topics, 'publish').mockImplementation(() => 'LOST');
+    const partner = partnerClient(stack.info, true);
+    const video = path.join(dir, 'clip.mp4');
+    await run(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10', '-t', '1', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-y', video]);
+    await partner.put('incoming/lost/clip.mp4', video);
+    await stack.quiescent();
+    const stranded = await readSidecar(partner, 'incoming/lost/clip.mp4');
+    const markers = await pendingKeys();
+    const before = await stats(stack.info);
+    // Act
+    const summary = await reconcileOnce();
+    const settled = await readSidecar(partner, 'incoming/lost/clip.mp4');
+    const after = await stats(stack.info);
+    const next = await reconcileOnce();
+    // Assess
+    expect(lost).toHaveBeenCalledTimes(1);
+    expect(stack.telemetry.stats().invocations['on-task-done'] ?? 0).toBe(0);
+    expect(stranded.status).toBe('submitted');
+    expect(markers).toEqual([`results/_pending/incoming/lost/clip.mp4.${stranded.eTag}.json`]);
+    expect(summary).toEqual({ listed: 1, settled: 1, redriven: 0, dropped: 0, left: 0, errors: 0 });
+    expect(settled).toMatchObject({ status: 'succeeded', taskId: stranded.taskId, submittedAt: stranded.processedAt });
+    expect((after.calls['imm:GetTask'] ?? 0) - (before.calls['imm:GetTask'] ?? 0)).toBe(1);
+    expect(await pendingKeys()).toEqual([]);
+    expect(next.listed).toBe(0);
+    lost.mockRestore();
+  });
+
+  it('re-drives an upload whose attempt died holding its claim, after FC\'s retries gave up on the event', async () => {
+    // Prepare: an on-upload whose container dies after IMM answered, before the sidecar is written; with a 4 s
+    // timeout its claim expires 2 s later (runtime.ts: the deadline margin), while FC's retries (10, 20, 40 ms
+    // here) all meet it live.
+    const env = stack.functionEnv;
+    const crashing = createOnUpload({
+      env,
+      logDestination,
+      sidecars: (credentials) => ({
+        ...createSidecarStore(credentials, loadConfig(env)),
+        write: async () => {
+          throw new Error('the container was stopped');
+        },
+      }),
+    });
+    stack.runner.deploy({ name: 'on-upload', roleArn: functionRole, handler: crashing, timeoutSeconds: 4 });
+    const partner = partnerClient(stack.info, true);
+    const before = await stats(stack.info);
+    await partner.put('incoming/crash/photo.jpg', await sceneJpeg(160, 120, 3));
+    await stack.settled();
+    stack.redeploy();
+    const dead = stack.runner.deliveries.filter((d) => d.key === 'incoming/crash/photo.jpg');
+    const markers = await pendingKeys();
+    const early = await reconcileOnce();
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    // Act
+    const summary = await reconcileOnce();
+    const sidecar = await readSidecar(partner, 'incoming/crash/photo.jpg');
+    const after = await stats(stack.info);
+    // Assess
+    expect(dead).toEqual([expect.objectContaining({ ok: false, attempts: 4 })]);
+    expect(markers).toHaveLength(1);
+    expect(early).toMatchObject({ listed: 1, left: 1 });
+    expect(summary).toEqual({ listed: 1, settled: 0, redriven: 1, dropped: 0, left: 0, errors: 0 });
+    expect(sidecar).toMatchObject({ status: 'succeeded', score: expect.any(Number) });
+    // One call from the attempt that died, exactly one more from the reconciler.
+    expect(after.calls['imm:DetectImageScore'] - (before.calls['imm:DetectImageScore'] ?? 0)).toBe(2);
+    expect(await pendingKeys()).toEqual([]);
+  });
+});
