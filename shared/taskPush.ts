@@ -1,7 +1,7 @@
 // A verified MNS push of IMM's task notification (POST /notifications/imm on the api): the same work as
 // on-task-done, answered the way an MNS HTTP subscription understands. MNS retries anything but 2xx
 // (alibabacloud.com/help/doc-detail/210865.htm), so only what a later delivery can settle is refused.
-import { AppError } from './errors';
+import { AppError, UpstreamError } from './errors';
 import { describeError } from './log';
 import type { MnsPushMessage } from './mnsPush';
 import type { SidecarStore } from './oss';
@@ -23,6 +23,6 @@ export async function receiveTaskPush(message: MnsPushMessage, runtime: Runtime,
     return { status: 'rejected', reason: error instanceof AppError ? error.message : 'unreadable message' };
   }
   const outcome = await processTaskDone(notice, runtime, invocation, sidecars);
-  if (outcome.status === 'pending') throw new AppError('TaskNotSettled', outcome.reason, 503, { retryable: true, hint: 'MNS pushes the notification again later' });
+  if (outcome.status === 'pending') throw new UpstreamError('TaskNotSettled', outcome.reason, 503, undefined, 'MNS pushes the notification again later');
   return outcome;
 }

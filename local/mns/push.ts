@@ -60,9 +60,17 @@ export interface HttpPusherOptions {
   /** Per attempt; MNS's own timeout is not documented. */
   timeoutMs?: number;
   random?: () => number;
+  /** The HTTP client (global fetch by default); unit tests give a fake. */
+  fetch?: typeof fetch;
 }
 
 const EXPONENTIAL_DELAYS_S = [1, 2, 4, 8, 16, 32, 64, 128, 256, ...Array<number>(167).fill(512)];
+
+/** The delay before each retry, in ms, as the NotifyStrategy doc gives them. */
+export function retrySchedule(strategy: NotifyStrategy, random: () => number = Math.random): number[] {
+  if (strategy === 'BACKOFF_RETRY') return [0, 1, 2].map(() => 10_000 + Math.floor(random() * 10_000));
+  return EXPONENTIAL_DELAYS_S.map((s) => s * 1000);
+}
 
 export class HttpPusher {
   private readonly pending = new Set<Promise<void>>();
@@ -92,10 +100,7 @@ export class HttpPusher {
   }
 
   private delays(strategy: NotifyStrategy): number[] {
-    if (this.options.retryDelaysMs) return this.options.retryDelaysMs;
-    const random = this.options.random ?? Math.random;
-    if (strategy === 'BACKOFF_RETRY') return [0, 1, 2].map(() => 10_000 + Math.floor(random() * 10_000));
-    return EXPONENTIAL_DELAYS_S.map((s) => s * 1000);
+    return this.options.retryDelaysMs ?? retrySchedule(strategy, this.options.random);
   }
 
   private async deliver(subscription: HttpSubscription, message: PublishedMessage): Promise<void> {
@@ -115,7 +120,7 @@ export class HttpPusher {
         continue;
       }
       try {
-        const response = await fetch(subscription.endpoint, { method: 'POST', ...this.request(subscription, message), signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000) });
+        const response = await (this.options.fetch ?? fetch)(subscription.endpoint, { method: 'POST', ...this.request(subscription, message), signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000) });
         await response.arrayBuffer();
         record.status = response.status;
         record.error = undefined;
