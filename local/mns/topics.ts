@@ -84,6 +84,11 @@ export class MnsTopics {
     else subscriptions.push(subscription);
   }
 
+  /** The HTTP pusher, for tests that sign a push of their own. */
+  get pusher(): HttpPusher | undefined {
+    return this.options.pusher;
+  }
+
   /** True while a push (retries included) is unfinished. */
   get busy(): boolean {
     return this.options.pusher?.busy ?? false;

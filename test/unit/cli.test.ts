@@ -300,7 +300,7 @@ describe('policy generate', () => {
     // Assess
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
-    expect(JSON.parse(result.stdout)).toEqual({ out, files: [...files, 'README.txt'] });
+    expect(JSON.parse(result.stdout)).toEqual({ out, files: [...files, 'media-account/mns-http-subscription.json', 'README.txt'] });
     const readme = readFileSync(path.join(out, 'README.txt'), 'utf8');
     for (const file of files) expect(readme).toContain(file);
     expect(readme).toContain('IMM_ROLE_ARN=acs:ram::2000000000000002:role/imm-bridge-operator');
