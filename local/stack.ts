@@ -37,7 +37,7 @@ export interface StackOptions {
   logLevel?: string;
   logDestination?: { write(line: string): void };
   retryDelaysMs?: number[];
-  /** Deliver every OSS event and topic message this many times (at-least-once delivery, for tests). */
+  /** Deliver every OSS event, topic message and MNS push this many times (at-least-once delivery, for tests). */
   deliveryCopies?: number;
   /** Function timeout in seconds (FC context `function.timeout`), default 60. */
   functionTimeoutSeconds?: number;
@@ -156,7 +156,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await oss.buckets.create(MNS_CERT_BUCKET, MNS_SERVICE_ACCOUNT_ID);
     await oss.objects.put(MNS_CERT_BUCKET, mnsCertificate.fileName, Buffer.from(mnsCertificate.pem), { contentType: 'application/x-pem-file', acl: 'public-read' });
     const mnsCertPrefix = `${ossEndpoint}/${MNS_CERT_BUCKET}/`;
-    const pusher = new HttpPusher({ telemetry, privateKey: mnsCertificate.privateKey, certificateUrl: `${mnsCertPrefix}${mnsCertificate.fileName}`, retryDelaysMs: options.retryDelaysMs });
+    const pusher = new HttpPusher({ telemetry, privateKey: mnsCertificate.privateKey, certificateUrl: `${mnsCertPrefix}${mnsCertificate.fileName}`, retryDelaysMs: options.retryDelaysMs, copies: options.deliveryCopies });
     // ---- end MNS HTTP push ----
 
     const sts = createStsEmulator({ ram, telemetry, region: deploy.region });

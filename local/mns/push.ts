@@ -62,6 +62,8 @@ export interface HttpPusherOptions {
   random?: () => number;
   /** The HTTP client (global fetch by default); unit tests give a fake. */
   fetch?: typeof fetch;
+  /** Push every message this many times, concurrently: MNS delivers at least once. Default 1. */
+  copies?: number;
 }
 
 const EXPONENTIAL_DELAYS_S = [1, 2, 4, 8, 16, 32, 64, 128, 256, ...Array<number>(167).fill(512)];
@@ -81,8 +83,10 @@ export class HttpPusher {
 
   /** Starts pushing one message to one subscription; returns at once (MNS pushes asynchronously). */
   push(subscription: HttpSubscription, message: PublishedMessage): void {
-    const delivery = this.deliver(subscription, message).finally(() => this.pending.delete(delivery));
-    this.pending.add(delivery);
+    for (let copy = 0; copy < (this.options.copies ?? 1); copy++) {
+      const delivery = this.deliver(subscription, message).finally(() => this.pending.delete(delivery));
+      this.pending.add(delivery);
+    }
   }
 
   get busy(): boolean {
