@@ -80,7 +80,8 @@ export function ossClientOptions(credentials: Credentials, config: Pick<Config, 
 
 /**
  * Sidecar stores for a warm container, one per set of function credentials: renewed credentials get a new
- * client. ali-oss itself is imported on the first OSS call, so the api loads it only when an MNS push arrives.
+ * client. ali-oss itself is imported on the first OSS call, so the api loads it only when an MNS push arrives
+ * (its build keeps ali-oss out of the bundle: scripts/build.mjs).
  */
 export function sidecarStores(config: Pick<Config, 'region' | 'ossEndpoint' | 'resultsPrefix'>): (credentials: Credentials) => SidecarStore {
   let current: { keyId: string; store: SidecarStore } | undefined;

@@ -7,7 +7,7 @@
 // No header names the format: a push with x-mns-message-id is SIMPLIFIED (only that format carries it),
 // otherwise the first character tells XML from JSON.
 import { createHash } from 'node:crypto';
-import { XMLParser } from 'fast-xml-parser';
+import type { XMLParser } from 'fast-xml-parser';
 import { BadRequestError } from '../errors';
 import { PUSH_HINT } from './signature';
 
@@ -26,7 +26,7 @@ export interface MnsPushMessage {
 
 const FIELDS = ['TopicOwner', 'TopicName', 'Subscriber', 'SubscriptionName', 'MessageId', 'Message', 'MessageMD5', 'MessageTag', 'PublishTime'] as const;
 
-export function parsePushBody(body: Buffer, headers: Record<string, string>): MnsPushMessage {
+export async function parsePushBody(body: Buffer, headers: Record<string, string>): Promise<MnsPushMessage> {
   const text = body.toString('utf8');
   if (headers['x-mns-message-id']) {
     return {
@@ -40,7 +40,7 @@ export function parsePushBody(body: Buffer, headers: Record<string, string>): Mn
     };
   }
   const trimmed = text.trimStart();
-  const fields = trimmed.startsWith('<') ? xmlFields(trimmed) : jsonFields(trimmed);
+  const fields = trimmed.startsWith('<') ? await xmlFields(trimmed) : jsonFields(trimmed);
   const message = fields.Message;
   if (message === undefined) throw malformed('the notification has no Message');
   // MessageMD5 is the upper-case hex MD5 of Message; a mismatch means the envelope does not hold what MNS published.
@@ -72,14 +72,19 @@ function jsonFields(text: string): Fields {
 }
 
 // Values stay strings (PublishTime too), entities are decoded, and a DOCTYPE is refused outright: MNS never sends
-// one, and entity definitions are how XML bodies blow up.
-const xmlParser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: false, processEntities: true, htmlEntities: false, removeNSPrefix: true });
+// one, and entity definitions are how XML bodies blow up. fast-xml-parser is loaded on the first XML push only
+// (the api's build leaves it out of the bundle, scripts/build.mjs): loading it costs about 30 ms.
+let xmlParser: Promise<XMLParser> | undefined;
 
-function xmlFields(text: string): Fields {
+async function xmlFields(text: string): Promise<Fields> {
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw malformed('the XML body has a DOCTYPE');
+  xmlParser ??= import('fast-xml-parser').then(
+    ({ XMLParser }) => new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: false, processEntities: true, htmlEntities: false, removeNSPrefix: true }),
+  );
+  const parser = await xmlParser;
   let parsed: Record<string, unknown>;
   try {
-    parsed = xmlParser.parse(text) as Record<string, unknown>;
+    parsed = parser.parse(text) as Record<string, unknown>;
   } catch {
     throw malformed('the XML body does not parse');
   }

@@ -39,7 +39,7 @@ export function createMnsPushVerifier(options: MnsPushVerifierOptions): MnsPushV
       const url = certificateUrl(request.headers['x-mns-signing-cert-url'], options.allowedPrefixes);
       checkContentMd5(request);
       verifySignature(request, await publicKeyAt(url));
-      return parsePushBody(request.body, request.headers);
+      return await parsePushBody(request.body, request.headers);
     },
   };
 }
