@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { generatePolicies, IMM_OPERATIONS, lintPolicy, type DeployConfig, type GeneratedPolicies, type PolicyKind } from '../shared/policy';
+import { generatePolicies, IMM_OPERATIONS, lintPolicy, mnsHttpSubscription, type DeployConfig, type GeneratedPolicies, type PolicyKind } from '../shared/policy';
 import { EXIT, lower, parseOptions, printJson, readJson, required, UsageError, type Io } from './io';
 
 const COMMAND = 'policy generate';
@@ -16,6 +16,7 @@ Writes every policy the cross-account flow needs, each granting the least it use
   <dir>/media-account/operator-role-trust.json   trust policy of the operator role: the function role, with ExternalId
   <dir>/media-account/operator-role-policy.json  operator role: the IMM actions in use, ram:PassRole on IMM's role
   <dir>/media-account/imm-service-role-policy.json  with notifyTopic: IMM's service role may publish task results
+  <dir>/media-account/mns-http-subscription.json    with notifyTopic: the topic's HTTP subscription to the api
   <dir>/README.txt                               where each one goes
 and prints {"out":"<dir>","files":[…]} on stdout. Every policy lints clean before it is written.
 
@@ -34,6 +35,10 @@ deploy.json (example: cli/examples/deploy.json):
   externalId         the ExternalId the operator role requires (2-1224 of letters, digits and _+=,.@:/-)
   immServiceRoleName optional, the IMM project's service role (default AliyunIMMDefaultRole)
   notifyTopic        optional, the media account's MNS topic for task results (IMM_NOTIFY_TOPIC)
+  apiUrl             optional, the api's HTTP trigger URL (https://…); the subscription pushes to
+                     <apiUrl>/notifications/imm (a placeholder is written without it)
+  notifyContentFormat optional, XML, JSON (default) or SIMPLIFIED
+  notifyStrategy     optional, EXPONENTIAL_DECAY_RETRY (default) or BACKOFF_RETRY
 
 options:
   --config <file>  the deployment description; \`-\` reads standard input
@@ -80,6 +85,10 @@ export const deployConfigSchema = z
     externalId: field(/^[\w+=,.@:/-]{2,1224}$/, '2-1224 letters, digits or `_+=,.@:/-` (sts ExternalId rules)'),
     immServiceRoleName: field(ROLE_NAME, ROLE_RULE).optional(),
     notifyTopic: field(/^[A-Za-z][A-Za-z0-9-]{0,255}$/, 'an mns topic name of 1-256 letters, digits or `-`, starting with a letter').optional(),
+    // MNS signs the endpoint's path; a query string or fragment would only complicate that.
+    apiUrl: field(/^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9._~\/-]*)?$/, 'an https url of the api, such as `https://api-abc.cn-hangzhou.fcapp.run`, without query').optional(),
+    notifyContentFormat: z.enum(['XML', 'JSON', 'SIMPLIFIED'], { error: (issue) => `must be XML, JSON or SIMPLIFIED, not ${readable(issue.input)}` }).optional(),
+    notifyStrategy: z.enum(['BACKOFF_RETRY', 'EXPONENTIAL_DECAY_RETRY'], { error: (issue) => `must be BACKOFF_RETRY or EXPONENTIAL_DECAY_RETRY, not ${readable(issue.input)}` }).optional(),
   })
   .superRefine((config, ctx) => {
     // Nothing may be written under the input prefix, or the OSS trigger would fire on its own output (DESIGN §1).
@@ -138,17 +147,19 @@ export function runGenerate(argv: readonly string[], io: Io): number {
     io.stderr(`${COMMAND}: a generated policy did not lint clean: ${findings.join('; ')}\n`);
     return EXIT.failed;
   }
+  // Not a policy: the settings of the media account's HTTP subscription (MNS console or Subscribe).
+  const subscription = config.notifyTopic ? [{ file: SUBSCRIPTION_FILE, content: mnsHttpSubscription({ ...config, notifyTopic: config.notifyTopic }) }] : [];
   try {
-    for (const { file, policy } of outputs) {
+    for (const { file, content } of [...outputs.map(({ file, policy }) => ({ file, content: policies[policy] })), ...subscription]) {
       const target = path.join(out, file);
       mkdirSync(path.dirname(target), { recursive: true });
-      writeFileSync(target, `${JSON.stringify(policies[policy], null, 2)}\n`);
+      writeFileSync(target, `${JSON.stringify(content, null, 2)}\n`);
     }
     writeFileSync(path.join(out, 'README.txt'), readme(config));
   } catch (error) {
     throw new UsageError(`${COMMAND}: cannot write to \`${values.out}\`: ${lower(error)}`);
   }
-  printJson(io, { out, files: [...outputs.map((o) => o.file), 'README.txt'] });
+  printJson(io, { out, files: [...outputs.map((o) => o.file), ...subscription.map((s) => s.file), 'README.txt'] });
   return EXIT.ok;
 }
 
@@ -177,10 +188,19 @@ and IMM_ROLE_EXTERNAL_ID=${c.externalId}${c.notifyTopic ? `\nand IMM_NOTIFY_TOPI
 `;
 }
 
+const SUBSCRIPTION_FILE = 'media-account/mns-http-subscription.json';
+
 function notifyLines(c: DeployConfig): string {
   if (!c.notifyTopic) return '';
+  const s = mnsHttpSubscription({ ...c, notifyTopic: c.notifyTopic });
   return `  media-account/imm-service-role-policy.json
       a custom policy to attach to IMM's service role ${c.immServiceRoleName ?? 'AliyunIMMDefaultRole'}: IMM may publish task
       results to MNS topic ${c.notifyTopic}; create that topic in ${c.region}
+  ${SUBSCRIPTION_FILE}
+      not a policy: create this subscription of topic ${c.notifyTopic} (MNS console: Topics > ${c.notifyTopic} >
+      Create Subscription, push type HTTP; or the Subscribe API): endpoint ${s.Endpoint},
+      format ${s.NotifyContentFormat}, retry ${s.NotifyStrategy}.${c.apiUrl ? '' : ' Replace <api-host> with the api\'s HTTP trigger host.'}
+      MNS pushes each task result there, signed; the api checks the signature against MNS's certificate
+      (MNS_CERT_URL_PREFIXES) and confirms the result with GetTask. No RAM grant is needed for the push.
 `;
 }

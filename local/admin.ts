@@ -30,7 +30,7 @@ function parseRules(body: unknown): FaultRule[] {
   return rules.map((raw, i) => {
     const r = raw as Partial<FaultRule>;
     const where = `rules[${i}]`;
-    if (typeof r.service !== 'string' || !['oss', 'sts', 'imm'].includes(r.service)) throw new Error(`${where}.service must be \`oss\`, \`sts\` or \`imm\``);
+    if (typeof r.service !== 'string' || !['oss', 'sts', 'imm', 'mns'].includes(r.service)) throw new Error(`${where}.service must be \`oss\`, \`sts\`, \`imm\` or \`mns\` (action \`Push\`: drops MNS HTTP pushes)`);
     if (r.action !== undefined && typeof r.action !== 'string') throw new Error(`${where}.action must be a string`);
     const rate = r.rate ?? 1;
     if (typeof rate !== 'number' || rate < 0 || rate > 1) throw new Error(`${where}.rate must be a number in [0, 1]`);

@@ -2,12 +2,12 @@
 // seeded with the DESIGN §1 scenario from the policies that `policy generate` writes.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { generatePolicies, IMM_OPERATIONS, type DeployConfig } from '../shared/policy/generate';
+import { generatePolicies, IMM_OPERATIONS, mnsHttpSubscription, type DeployConfig } from '../shared/policy/generate';
 import { startAdmin } from './admin';
 import { FcRunner, type Handler } from './fc';
 import { createImmEmulator, type WebofficeTokenLifetimes } from './imm';
 import { taskMessage } from './imm/notification';
-import { MnsTopics } from './mns';
+import { createSigningCertificate, HttpPusher, MnsTopics } from './mns';
 import { createOssEmulator } from './oss';
 import { Ram } from './ram';
 import type { RunningServer } from './server';
@@ -37,7 +37,7 @@ export interface StackOptions {
   logLevel?: string;
   logDestination?: { write(line: string): void };
   retryDelaysMs?: number[];
-  /** Deliver every OSS event and topic message this many times (at-least-once delivery, for tests). */
+  /** Deliver every OSS event, topic message and MNS push this many times (at-least-once delivery, for tests). */
   deliveryCopies?: number;
   /** Function timeout in seconds (FC context `function.timeout`), default 60. */
   functionTimeoutSeconds?: number;
@@ -65,7 +65,7 @@ export interface Stack {
   settled(): Promise<void>;
   /**
    * Resolves once nothing is left in flight: OSS deliveries, the IMM tasks they started, and the task
-   * notifications on-task-done handles (so an upload's sidecar is final).
+   * notifications MNS pushes to the api (so an upload's sidecar is final).
    */
   quiescent(): Promise<void>;
   topics: MnsTopics;
@@ -87,9 +87,15 @@ export const DEMO = {
   inputPrefix: 'incoming/',
   resultsPrefix: 'results/',
   outputPrefix: 'converted/',
-  /** The media account's MNS topic IMM publishes task results to; on-task-done's trigger subscribes to it. */
+  /** The media account's MNS topic IMM publishes task results to; its HTTP subscription pushes to the api. */
   notifyTopic: 'imm-bridge-task-done',
 } as const;
+
+// ---- MNS HTTP push (issue 10 D) ----
+/** The account that owns the `mnstest` bucket MNS serves its signing certificate from (not the user's). */
+const MNS_SERVICE_ACCOUNT_ID = '1999999999999999';
+const MNS_CERT_BUCKET = 'mnstest';
+// ---- end MNS HTTP push ----
 
 const ADMIN_POLICY = { Version: '1', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 // What the system policy AliyunIMMDefaultRolePolicy amounts to for OSS in the media account itself.
@@ -144,12 +150,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const ossEndpoint = `http://localhost:${ossServer.port}`;
     await oss.buckets.create(deploy.bucket, deploy.dataAccountId);
     await oss.buckets.setPolicy(deploy.bucket, policies.bucketPolicy);
+    // ---- MNS HTTP push: MNS's certificate, public-read in its own account's `mnstest` bucket, as in the cloud ----
+    const mnsCertificate = createSigningCertificate();
+    ram.addAccount(MNS_SERVICE_ACCOUNT_ID, 'mns');
+    await oss.buckets.create(MNS_CERT_BUCKET, MNS_SERVICE_ACCOUNT_ID);
+    await oss.objects.put(MNS_CERT_BUCKET, mnsCertificate.fileName, Buffer.from(mnsCertificate.pem), { contentType: 'application/x-pem-file', acl: 'public-read' });
+    const mnsCertPrefix = `${ossEndpoint}/${MNS_CERT_BUCKET}/`;
+    const pusher = new HttpPusher({ telemetry, privateKey: mnsCertificate.privateKey, certificateUrl: `${mnsCertPrefix}${mnsCertificate.fileName}`, retryDelaysMs: options.retryDelaysMs, copies: options.deliveryCopies });
+    // ---- end MNS HTTP push ----
 
     const sts = createStsEmulator({ ram, telemetry, region: deploy.region });
     const stsServer = await sts.start(portFor(1), host);
     servers.push(stsServer);
 
-    const topics = new MnsTopics({ telemetry, ram, region: deploy.region, deliver: (fn, payload, label) => runnerRef.current?.deliverAsync(fn, payload, label) });
+    const topics = new MnsTopics({ telemetry, ram, region: deploy.region, pusher, deliver: (fn, payload, label) => runnerRef.current?.deliverAsync(fn, payload, label) });
     topics.createTopic(deploy.mediaAccountId, DEMO.notifyTopic);
     const imm = createImmEmulator({
       ram,
@@ -198,6 +212,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       IMM_ENDPOINT: `http://${host}:${immServer.port}`,
       OSS_ENDPOINT: ossEndpoint,
       IMM_NOTIFY_TOPIC: DEMO.notifyTopic,
+      MNS_CERT_URL_PREFIXES: mnsCertPrefix,
       LOG_LEVEL: options.logLevel ?? 'info',
       ...options.functionEnv,
     };
@@ -209,12 +224,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     };
     deployFunctions(functionEnv);
     runner.addOssTrigger({ functionName: 'on-upload', bucket: deploy.bucket, events: ['oss:ObjectCreated:*'], prefix: deploy.inputPrefix, suffix: '' });
-    // As s.yaml's mns_topic trigger: the data account's function subscribes to the media account's topic.
-    topics.addTrigger({ topicOwner: deploy.mediaAccountId, topicName: DEMO.notifyTopic, functionName: 'on-task-done', subscriber: deploy.dataAccountId, format: 'JSON' });
-    // Events accepted before a restart (or a crash) are delivered now.
-    runner.resume();
     const apiServer = await runner.startHttpTrigger('api', portFor(3), host);
     servers.push(apiServer);
+    // ---- MNS HTTP push: the media account's topic pushes task results to the api (no cross-account trigger) ----
+    const subscription = mnsHttpSubscription({ ...deploy, notifyTopic: DEMO.notifyTopic, apiUrl: `http://${host}:${apiServer.port}` });
+    topics.subscribe({
+      topicOwner: subscription.TopicOwner,
+      topicName: subscription.TopicName,
+      subscriptionName: subscription.SubscriptionName,
+      endpoint: subscription.Endpoint,
+      notifyContentFormat: subscription.NotifyContentFormat,
+      notifyStrategy: subscription.NotifyStrategy,
+    });
+    // ---- end MNS HTTP push ----
+    // Events accepted before a restart (or a crash) are delivered now, once the api can take task results.
+    runner.resume();
     const adminServer = await startAdmin(telemetry, portFor(4), host);
     servers.push(adminServer);
 
@@ -246,8 +270,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       for (;;) {
         await settled();
         await imm.tasks.idle();
+        await topics.idle();
         await new Promise((resolve) => setImmediate(resolve));
-        if (!runner.busy) return;
+        if (!runner.busy && !topics.busy) return;
       }
     };
     return {
@@ -269,6 +294,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       },
       crash: async () => {
         runner.stop();
+        pusher.stop();
         await closeAll();
       },
     };

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
       `  OSS    ${info.endpoints.oss}   (bucket ${info.bucket}, owned by data account ${d.uid})`,
       `  STS    ${info.endpoints.sts}`,
       `  IMM    ${info.endpoints.imm}   (project ${info.immProject}, media account ${info.accounts.media.uid})`,
-      `  MNS    topic imm-bridge-task-done (media account) → on-task-done: task results reach the sidecars`,
+      `  MNS    topic imm-bridge-task-done (media account) → signed HTTP push to ${info.endpoints.api}/notifications/imm`,
       `  api    ${info.endpoints.api}`,
       `  admin  ${info.endpoints.admin}/stats`,
       `  keys and endpoints: ${path.relative(process.cwd(), stackFile) || stackFile}`,

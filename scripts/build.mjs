@@ -24,6 +24,13 @@ const darabonbaShims = {
   },
 };
 
+// ---- packages loaded apart (issue 10 D) ----
+// The api needs ali-oss (and fast-xml-parser, for XML pushes) only on POST /notifications/imm. Left out of its
+// bundle, each is bundled on its own beside it (dist/api/node_modules/<pkg>, where node's resolution finds it)
+// and parsed only when that route first needs it: otherwise they cost about 30 ms of every api cold start.
+const loadedApart = { api: ['ali-oss', 'fast-xml-parser'] };
+// ---- end packages loaded apart ----
+
 for (const fn of functions) {
   const outdir = path.join(outRoot, fn);
   mkdirSync(outdir, { recursive: true });
@@ -41,11 +48,23 @@ for (const fn of functions) {
     logLevel: 'warning',
 
     // urllib (ali-oss) loads proxy-agent only when a proxy env var is set; it is not installed, nor needed on FC.
-    external: ['proxy-agent'],
+    external: ['proxy-agent', ...(loadedApart[fn] ?? [])],
+    // import() of a package loaded apart becomes require(): it is CommonJS, and a loader that runs the bundle as
+    // CommonJS (jest, in the bundle test) may not support import().
+    supported: { 'dynamic-import': false },
     alias: { 'iconv-lite': path.join(root, 'scripts', 'shims', 'iconv-lite.js') },
     plugins: [darabonbaShims],
   });
   writeFileSync(path.join(outdir, 'meta.json'), JSON.stringify(result.metafile));
+  // ---- packages loaded apart ----
+  for (const pkg of loadedApart[fn] ?? []) {
+    const pkgDir = path.join(outdir, 'node_modules', pkg);
+    mkdirSync(pkgDir, { recursive: true });
+    await build({ entryPoints: [pkg], outfile: path.join(pkgDir, 'index.js'), bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, legalComments: 'none', logLevel: 'warning', external: ['proxy-agent'], alias: { 'iconv-lite': path.join(root, 'scripts', 'shims', 'iconv-lite.js') }, plugins: [darabonbaShims] });
+    writeFileSync(path.join(pkgDir, 'package.json'), JSON.stringify({ name: pkg, private: true, main: 'index.js' }));
+    console.log(`${path.relative(root, pkgDir) || pkgDir}/index.js ${(statSync(path.join(pkgDir, 'index.js')).size / 1024).toFixed(0)} KiB, loaded apart`);
+  }
+  // ---- end packages loaded apart ----
   const size = statSync(path.join(outdir, 'index.js')).size;
   console.log(`${path.relative(root, outdir) || outdir}/index.js ${(size / 1024).toFixed(0)} KiB (${size} bytes)`);
 }

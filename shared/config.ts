@@ -3,6 +3,9 @@
 import * as v from 'valibot';
 import { ConfigError } from './errors';
 
+/** Where MNS publishes its signing certificates (deploy.md §2); the default of MNS_CERT_URL_PREFIXES. */
+export const MNS_CERT_URL_PREFIX = 'https://mnstest.oss-cn-hangzhou.aliyuncs.com/';
+
 export interface Endpoint {
   /** `host[:port]`, as the Alibaba SDKs want it. */
   host: string;
@@ -63,6 +66,8 @@ export interface Config {
   reconcileSubmittedAfterSeconds: number;
   /** At most this many pending markers are examined per reconciler run, so a run's cost and duration stay bounded. */
   reconcileMaxMarkers: number;
+  /** Certificate URL prefixes an MNS push may name (MNS_CERT_URL_PREFIXES); see shared/mnsPush. */
+  mnsCertUrlPrefixes: readonly string[];
   stsEndpoint?: Endpoint;
   immEndpoint?: Endpoint;
   ossEndpoint?: string;
@@ -120,6 +125,25 @@ const wholeNumber = (name: string, min: number, max: number, fallback: number) =
 
 /** Under RESULTS_PREFIX: the markers of uploads whose sidecar is not final yet (shared/pending.ts). */
 export const PENDING_DIR = '_pending/';
+/**
+ * A certificate URL prefix must end in `/` (else `https://mnstest.oss-cn-hangzhou.aliyuncs.com` would also allow
+ * `…aliyuncs.com.evil.example`) and be https, except on the local machine: only a local configuration can make
+ * the api trust a certificate served over plain http.
+ */
+export function certUrlPrefixProblem(prefix: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(prefix);
+  } catch {
+    return `MNS_CERT_URL_PREFIXES: \`${prefix}\` is not a URL`;
+  }
+  const local = url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === 'localhost');
+  if (url.protocol !== 'https:' && !local) return `MNS_CERT_URL_PREFIXES: \`${prefix}\` must be https (http only for 127.0.0.1 or localhost)`;
+  if (url.username || url.password || url.search || url.hash || !prefix.endsWith('/') || url.href !== prefix) {
+    return `MNS_CERT_URL_PREFIXES: \`${prefix}\` must be a plain URL ending in \`/\`, such as \`https://mnstest.oss-cn-hangzhou.aliyuncs.com/\``;
+  }
+  return undefined;
+}
 
 const ENDPOINT = /^(?:(https?):\/\/)?([A-Za-z0-9.-]+(?::\d{1,5})?)\/?$/;
 
@@ -161,6 +185,21 @@ const schema = v.pipe(
     UPLOAD_ROUTES: v.optional(v.string()),
     // Empty means no notifications: task sidecars then stay `submitted` (GET /tasks still answers).
     IMM_NOTIFY_TOPIC: v.optional(v.pipe(v.string(), v.regex(/^(?:[A-Za-z][A-Za-z0-9-]{0,255})?$/, 'IMM_NOTIFY_TOPIC must be an MNS topic name (letters, digits, `-`), or empty'))),
+    MNS_CERT_URL_PREFIXES: v.optional(
+      v.pipe(
+        v.string(),
+        v.transform((raw: string) => list(raw)),
+        v.rawCheck(({ dataset, addIssue }) => {
+          if (!dataset.typed) return;
+          if (dataset.value.length === 0) addIssue({ message: 'MNS_CERT_URL_PREFIXES must list at least one URL prefix, or be unset' });
+          for (const prefix of dataset.value) {
+            const problem = certUrlPrefixProblem(prefix);
+            if (problem) addIssue({ message: problem });
+          }
+        }),
+      ),
+      MNS_CERT_URL_PREFIX,
+    ),
     IMM_SESSION_POLICY: v.optional(v.picklist(['on', 'off'], 'IMM_SESSION_POLICY must be `on` or `off`'), 'on'),
     STS_ENDPOINT: endpoint('STS_ENDPOINT'),
     IMM_ENDPOINT: endpoint('IMM_ENDPOINT'),
@@ -212,6 +251,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     notifyTopic: e.IMM_NOTIFY_TOPIC || undefined,
     reconcileSubmittedAfterSeconds: e.RECONCILE_SUBMITTED_AFTER_SECONDS,
     reconcileMaxMarkers: e.RECONCILE_MAX_MARKERS,
+    mnsCertUrlPrefixes: e.MNS_CERT_URL_PREFIXES,
     stsEndpoint: e.STS_ENDPOINT,
     immEndpoint: e.IMM_ENDPOINT,
     ossEndpoint: e.OSS_ENDPOINT?.replace(/\/$/, ''),

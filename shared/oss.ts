@@ -140,7 +140,8 @@ export function ossClientOptions(credentials: Credentials, config: OssClientConf
 /**
  * Sidecar stores for a warm container, one per set of function credentials: renewed credentials get a new
  * client. The versioning cache is the container's, not the credentials': a bucket's state outlives them.
- * Only on-upload and on-task-done use this, so only their bundles carry ali-oss.
+ * ali-oss itself is imported on the first OSS call, so the api loads it only when an MNS push arrives
+ * (its build keeps ali-oss out of the bundle: scripts/build.mjs).
  */
 export function sidecarStores(config: OssClientConfig & Pick<Config, 'resultsPrefix'>): (credentials: Credentials) => SidecarStore {
   let current: { keyId: string; store: SidecarStore; clientFor: OssClients } | undefined;

@@ -1,6 +1,6 @@
 // What the two functions that write sidecars (on-upload, on-task-done) keep in a warm container: the runtime
 // and one sidecar store per set of function credentials, built on the first invocation unless a test injected
-// them. Kept apart from runtime.ts so that the api's bundle never carries ali-oss.
+// them. Kept apart from runtime.ts so that the api loads ali-oss only on the one route that writes sidecars.
 import type { Credentials } from './credentials';
 import type { FcContext } from './fc/types';
 import { sidecarStores, type SidecarStore } from './oss';

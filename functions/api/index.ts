@@ -1,11 +1,14 @@
 // HTTP trigger handler: route, authenticate, run the route, and answer JSON — errors included.
+import type { Credentials } from '../../shared/credentials';
 import { AppError, toAppError } from '../../shared/errors';
 import { errorResponse, jsonResponse, parseHttpEvent, type HttpRequest } from '../../shared/fc/httpEvent';
 import type { FcContext, FcHttpResponse } from '../../shared/fc/types';
 import { describeError } from '../../shared/log';
+import { createMnsPushVerifier, type MnsPushVerifier } from '../../shared/mnsPush';
+import { sidecarStores, type SidecarStore } from '../../shared/oss';
 import { createRuntime, invocationFrom, type Runtime, type RuntimeOptions } from '../../shared/runtime';
 import { authenticate } from './auth';
-import { matchPath, routes, type Route } from './routes';
+import { matchPath, routes, type ApiServices, type Route } from './routes';
 
 function findRoute(request: HttpRequest): { route: Route; params: Record<string, string> } {
   const path = request.path.length > 1 ? request.path.replace(/\/+$/, '') : request.path;
@@ -19,9 +22,22 @@ function findRoute(request: HttpRequest): { route: Route; params: Record<string,
   return found;
 }
 
-/** `runtime` lets tests inject fakes; otherwise it is built from the environment on the first invocation. */
-export function createHandler(options: RuntimeOptions & { runtime?: Runtime } = {}) {
+export interface ApiHandlerOptions extends RuntimeOptions {
+  runtime?: Runtime;
+  sidecars?: (credentials: Credentials) => SidecarStore;
+  mnsPush?: MnsPushVerifier;
+}
+
+/** Test fakes may replace any part; otherwise each is built from the environment when first needed. */
+export function createHandler(options: ApiHandlerOptions = {}) {
   let runtime: Runtime | undefined = options.runtime;
+  let sidecarsFor = options.sidecars;
+  let mnsPush = options.mnsPush;
+  // Per warm container, like the runtime: the verifier keeps the certificates it fetched.
+  const services = (config: Runtime['config']): ApiServices => ({
+    mnsPush: () => (mnsPush ??= createMnsPushVerifier({ allowedPrefixes: config.mnsCertUrlPrefixes })),
+    sidecars: (credentials) => (sidecarsFor ??= sidecarStores(config))(credentials),
+  });
   return async function handler(event: Buffer, context: FcContext): Promise<FcHttpResponse> {
     runtime ??= createRuntime(options);
     const log = runtime.log.child({ requestId: context.requestId });
@@ -36,8 +52,9 @@ export function createHandler(options: RuntimeOptions & { runtime?: Runtime } = 
         }
         authenticate(request.headers.authorization, runtime.config.apiTokenHashes);
       }
-      const result = await route.handle(request, runtime, invocationFrom(context, runtime.log), params);
+      const result = await route.handle(request, runtime, invocationFrom(context, runtime.log), params, services(runtime.config));
       log.info({ method: request.method, path: route.path, status: result.status }, 'request done');
+      if (result.status === 204) return { statusCode: 204, headers: { 'cache-control': 'no-store' }, isBase64Encoded: false, body: '' };
       return jsonResponse(result.status, result.body);
     } catch (caught) {
       const error = toAppError(caught);

@@ -1,8 +1,12 @@
 // The routes of the api function (DESIGN §3.3). Each parses its body and calls one domain function.
+import type { Credentials } from '../../shared/credentials';
 import { BadRequestError, PayloadTooLargeError } from '../../shared/errors';
 import type { HttpRequest } from '../../shared/fc/httpEvent';
 import { scoreImage } from '../../shared/images';
+import type { MnsPushVerifier } from '../../shared/mnsPush';
+import type { SidecarStore } from '../../shared/oss';
 import type { Invocation, Runtime } from '../../shared/runtime';
+import { receiveTaskPush } from '../../shared/taskPush';
 import { previewDocument, refreshPreview, submitDocumentConvert, submitMediaConvert, taskStatus } from '../../shared/tasks';
 
 export interface RouteResult {
@@ -10,15 +14,24 @@ export interface RouteResult {
   body: unknown;
 }
 
+/** What only some routes need, built on first use so that the others never load it (ali-oss above all). */
+export interface ApiServices {
+  mnsPush(): MnsPushVerifier;
+  sidecars(credentials: Credentials): SidecarStore;
+}
+
 export interface Route {
   method: string;
   /** Literal segments, or `{name}` for a parameter. */
   path: string;
+  /** No bearer token: the route authenticates its caller itself, or needs none. */
   public?: boolean;
-  handle(request: HttpRequest, runtime: Runtime, invocation: Invocation, params: Record<string, string>): Promise<RouteResult>;
+  handle(request: HttpRequest, runtime: Runtime, invocation: Invocation, params: Record<string, string>, services: ApiServices): Promise<RouteResult>;
 }
 
 export const MAX_BODY_BYTES = 16 * 1024;
+/** An MNS message is at most 64 KiB; its XML envelope escapes it, so a push may be larger. */
+export const MAX_PUSH_BYTES = 512 * 1024;
 
 export function jsonBody(request: HttpRequest): Record<string, unknown> {
   if (request.body.length > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
@@ -83,6 +96,19 @@ export const routes: Route[] = [
     handle: async (request, runtime, invocation) => {
       const { accessToken, refreshToken } = jsonBody(request);
       return { status: 200, body: await refreshPreview(accessToken, refreshToken, runtime, invocation) };
+    },
+  },
+  {
+    // The task topic's HTTP subscription (MNS cannot send a bearer token): MNS's signature is mandatory instead.
+    // 204 acknowledges (done, or nothing to do); 503 asks MNS to push again; a push that fails verification gets 4xx.
+    method: 'POST',
+    path: '/notifications/imm',
+    public: true,
+    handle: async (request, runtime, invocation, _params, services) => {
+      if (request.body.length > MAX_PUSH_BYTES) throw new PayloadTooLargeError(MAX_PUSH_BYTES);
+      const message = await services.mnsPush().verify(request);
+      await receiveTaskPush(message, runtime, invocation, services.sidecars(invocation.credentials));
+      return { status: 204, body: undefined };
     },
   },
   {

@@ -192,6 +192,14 @@ export class OssService {
     return this.options.store.getBucket(name);
   }
 
+  /** Writes an object as its owner's seeding would: no authorization, no event. */
+  async seedObject(bucketName: string, key: string, body: Buffer, contentType: string, acl: ObjectAcl = 'default'): Promise<void> {
+    validateKey(key);
+    const bucket = await this.loadBucket(bucketName);
+    const etag = createHash('md5').update(body).digest('hex').toUpperCase();
+    await this.options.store.putObject(bucket.record.name, this.newRecord(key, body.length, etag, { contentType, userMeta: {}, headers: {} }, objectAcl(acl), {}), body);
+  }
+
   // ---- objects -----------------------------------------------------------------------------------
 
   async putObject(ctx: CallContext, bucketName: string, key: string, input: PutObjectInput): Promise<ObjectRecord> {

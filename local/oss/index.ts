@@ -17,7 +17,7 @@ import type { OssEventRecord } from './events';
 import { FileStore } from './FileStore';
 import { createRequestHandler } from './http';
 import { OssService } from './OssService';
-import type { BucketAcl, BucketRecord, ObjectRecord, OssStore, Tags } from './store';
+import type { BucketAcl, BucketRecord, ObjectAcl, ObjectRecord, OssStore, Tags } from './store';
 
 export type { OssEventRecord } from './events';
 export { OssError } from './errors';
@@ -64,6 +64,8 @@ export interface OssEmulator {
   objects: {
     get(bucket: string, key: string): Promise<{ body: Buffer; record: ObjectRecord } | undefined>;
     list(bucket: string, prefix?: string): Promise<ObjectRecord[]>;
+    /** Writes an object without authorization or event (seeding), e.g. a public-read file. */
+    put(bucket: string, key: string, body: Buffer, options: { contentType: string; acl?: ObjectAcl }): Promise<void>;
   };
   start(port: number, host?: string): Promise<RunningServer>;
 }
@@ -94,6 +96,7 @@ export function createOssEmulator(options: OssEmulatorOptions): OssEmulator {
         return found ? { body: found.body, record: found.record } : undefined;
       },
       list: async (bucket, prefix = '') => (await store.listObjects(bucket)).filter((o) => o.key.startsWith(prefix)),
+      put: (bucket, key, body, { contentType, acl }) => service.seedObject(bucket, key, body, contentType, acl),
     },
     start: (port, host = '127.0.0.1') => listen(server, port, host),
   };

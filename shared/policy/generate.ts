@@ -30,6 +30,43 @@ export interface DeployConfig {
   immServiceRoleName?: string;
   /** The media account's MNS topic IMM publishes task results to (IMM_NOTIFY_TOPIC); none: no notifications. */
   notifyTopic?: string;
+  /** The api function's public base URL (its HTTP trigger), which the topic's HTTP subscription pushes to. */
+  apiUrl?: string;
+  /** How the subscription pushes: default JSON (the message with its id and MD5). */
+  notifyContentFormat?: 'XML' | 'JSON' | 'SIMPLIFIED';
+  /** Default EXPONENTIAL_DECAY_RETRY: retries for a day, so an api outage loses nothing. */
+  notifyStrategy?: 'BACKOFF_RETRY' | 'EXPONENTIAL_DECAY_RETRY';
+}
+
+/** The path of the api route that receives the task topic's pushes. */
+export const NOTIFICATIONS_PATH = '/notifications/imm';
+
+/**
+ * The media account's HTTP subscription of the task topic to the api (MNS Subscribe: Endpoint,
+ * NotifyStrategy, NotifyContentFormat; alibabacloud.com/help/doc-detail/27496.htm). It needs no RAM grant: MNS
+ * pushes as itself, and the api checks MNS's signature. Task results cross accounts this way because an FC
+ * trigger on another account's topic is not supported (deploy.md §2).
+ */
+export interface MnsHttpSubscription {
+  TopicOwner: string;
+  TopicName: string;
+  SubscriptionName: string;
+  Endpoint: string;
+  NotifyContentFormat: 'XML' | 'JSON' | 'SIMPLIFIED';
+  NotifyStrategy: 'BACKOFF_RETRY' | 'EXPONENTIAL_DECAY_RETRY';
+}
+
+/** Without `apiUrl` the endpoint is a placeholder to replace with the api's HTTP trigger URL. */
+export function mnsHttpSubscription(c: DeployConfig & { notifyTopic: string }): MnsHttpSubscription {
+  const base = (c.apiUrl ?? 'https://<api-host>').replace(/\/+$/, '');
+  return {
+    TopicOwner: c.mediaAccountId,
+    TopicName: c.notifyTopic,
+    SubscriptionName: 'imm-bridge-api',
+    Endpoint: `${base}${NOTIFICATIONS_PATH}`,
+    NotifyContentFormat: c.notifyContentFormat ?? 'JSON',
+    NotifyStrategy: c.notifyStrategy ?? 'EXPONENTIAL_DECAY_RETRY',
+  };
 }
 
 export interface PolicyDocument {

@@ -1,5 +1,5 @@
 // Document conversion end to end on the local stack: an uploaded PDF gets a `submitted` sidecar, a
-// first-page PNG thumbnail under converted/<key>/, and then (through IMM's notification and on-task-done)
+// first-page PNG thumbnail under converted/<key>/, and then (through IMM's notification, pushed by MNS to the api)
 // a `succeeded` sidecar; /documents/convert over HTTP; an Office file without
 // LibreOffice fails its task with a clear code.
 import { PDFDocument, StandardFonts } from 'pdf-lib';

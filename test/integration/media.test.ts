@@ -1,5 +1,6 @@
 // Media conversion end to end on the local stack: an uploaded video gets a `submitted` sidecar and an IMM
-// task, whose MNS notification reaches on-task-done, which makes the sidecar `succeeded` (or `failed`, with
+// task, whose MNS notification the topic pushes (signed, over HTTP) to the api, which makes the sidecar
+// `succeeded` (or `failed`, with
 // the grant to add when the bucket policy refuses IMM); over HTTP, /media/convert answers 202 and /tasks
 // reports the task until it succeeds; the output is real H.264 (checked with ffprobe).
 import { execFile } from 'node:child_process';
@@ -47,7 +48,8 @@ describe('media conversion (local stack)', () => {
     expect(sidecar).toMatchObject({ status: 'succeeded', operation: 'CreateMediaConvertTask', taskType: 'MediaConvert', target: `oss://${stack.info.bucket}/converted/incoming/videos/clip.mp4.mp4` });
     expect(Date.parse(sidecar.submittedAt)).toBeLessThanOrEqual(Date.parse(sidecar.processedAt));
     expect(task).toMatchObject({ taskId: sidecar.taskId, status: 'Succeeded' });
-    expect(stack.telemetry.stats().invocations['on-task-done']).toBeGreaterThanOrEqual(1);
+    expect(stack.telemetry.stats().succeeded['mns:Push']).toBeGreaterThanOrEqual(1);
+    expect(stack.telemetry.stats().invocations['on-task-done'] ?? 0).toBe(0);
     const video = probe.streams.find((s: { codec_type: string }) => s.codec_type === 'video');
     expect(video).toMatchObject({ codec_name: 'h264', width: 320, height: 240 });
     expect(probe.streams.some((s: { codec_name: string }) => s.codec_name === 'aac')).toBe(true);

@@ -300,11 +300,37 @@ describe('policy generate', () => {
     // Assess
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
-    expect(JSON.parse(result.stdout)).toEqual({ out, files: [...files, 'README.txt'] });
+    expect(JSON.parse(result.stdout)).toEqual({ out, files: [...files, 'media-account/mns-http-subscription.json', 'README.txt'] });
     const readme = readFileSync(path.join(out, 'README.txt'), 'utf8');
     for (const file of files) expect(readme).toContain(file);
     expect(readme).toContain('IMM_ROLE_ARN=acs:ram::2000000000000002:role/imm-bridge-operator');
     expect(readme).toContain('IMM_NOTIFY_TOPIC=imm-bridge-task-done');
+  });
+
+  it('writes the media account\'s HTTP subscription of the task topic to the api, with a placeholder host without apiUrl', () => {
+    // Prepare
+    const config = JSON.parse(readFileSync(path.join(examples, 'deploy.json'), 'utf8'));
+    const withUrl = write('deploy.json', { ...config, apiUrl: 'https://api-abc.cn-hangzhou.fcapp.run/', notifyContentFormat: 'XML' });
+    const placeholder = path.join(dir, 'placeholder');
+    const set = path.join(dir, 'set');
+
+    // Act
+    const first = cli(['policy', 'generate', '--config', 'cli/examples/deploy.json', '--out', placeholder]);
+    const second = cli(['policy', 'generate', '--config', withUrl, '--out', set]);
+
+    // Assess
+    const read = (out: string) => JSON.parse(readFileSync(path.join(out, 'media-account/mns-http-subscription.json'), 'utf8'));
+    expect(JSON.parse(first.stdout).files).toContain('media-account/mns-http-subscription.json');
+    expect(read(placeholder)).toEqual({
+      TopicOwner: '2000000000000002',
+      TopicName: 'imm-bridge-task-done',
+      SubscriptionName: 'imm-bridge-api',
+      Endpoint: 'https://<api-host>/notifications/imm',
+      NotifyContentFormat: 'JSON',
+      NotifyStrategy: 'EXPONENTIAL_DECAY_RETRY',
+    });
+    expect(read(set)).toMatchObject({ Endpoint: 'https://api-abc.cn-hangzhou.fcapp.run/notifications/imm', NotifyContentFormat: 'XML' });
+    expect(readFileSync(path.join(placeholder, 'README.txt'), 'utf8')).toContain('Replace <api-host>');
   });
 
   it.each(files)('writes %s so that `policy lint` finds nothing in it', (file) => {

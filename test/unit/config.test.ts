@@ -40,6 +40,27 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...valid, IMM_NOTIFY_TOPIC: 'bad topic/name' })).toThrow(/IMM_NOTIFY_TOPIC must be an MNS topic name/);
   });
 
+  it('trusts only the Alibaba MNS certificate prefix by default, and https prefixes or local http ones when set', () => {
+    // Act
+    const byDefault = loadConfig(valid);
+    const set = loadConfig({ ...valid, MNS_CERT_URL_PREFIXES: 'https://mnstest.oss-cn-hangzhou.aliyuncs.com/, http://localhost:9100/mnstest/,http://127.0.0.1:9/x/' });
+    // Assess
+    expect(byDefault.mnsCertUrlPrefixes).toEqual(['https://mnstest.oss-cn-hangzhou.aliyuncs.com/']);
+    expect(set.mnsCertUrlPrefixes).toEqual(['https://mnstest.oss-cn-hangzhou.aliyuncs.com/', 'http://localhost:9100/mnstest/', 'http://127.0.0.1:9/x/']);
+  });
+
+  it.each([
+    ['plain http to a remote host', 'http://mnstest.oss-cn-hangzhou.aliyuncs.com/', /must be https/],
+    ['a prefix without a final slash', 'https://mnstest.oss-cn-hangzhou.aliyuncs.com', /ending in `\/`/],
+    ['a prefix with a query', 'https://example.com/certs/?a=1', /ending in `\/`/],
+    ['a prefix with credentials', 'https://user:pw@example.com/', /ending in `\/`/],
+    ['not a URL', 'mnstest/', /is not a URL/],
+    ['an empty list', ' , ', /at least one URL prefix/],
+  ])('refuses MNS_CERT_URL_PREFIXES with %s', (_name, value, message) => {
+    // Act / Assess
+    expect(() => loadConfig({ ...valid, MNS_CERT_URL_PREFIXES: value })).toThrow(message);
+  });
+
   it('reports every problem in one message', () => {
     // Prepare
     const env = { REGION: 'Hangzhou', ALLOWED_BUCKETS: 'Bad_Bucket', IMM_ROLE_ARN: 'arn:aws:iam::1:role/x', API_TOKENS_SHA256: 'nothex', STS_DURATION_SECONDS: '60' };

@@ -15,6 +15,8 @@ import { createLogger } from '../../shared/log';
 import type { SidecarStore } from '../../shared/oss';
 import type { Runtime } from '../../shared/runtime';
 import { parseOssUri } from '../../shared/uri';
+import { createSigningCertificate } from '../../local/mns';
+import { createMnsPushVerifier } from '../../shared/mnsPush';
 
 const RUNS = 10_000;
 const TOKEN = 'property-token';
@@ -222,6 +224,57 @@ describe('HTTP router under hostile input', () => {
     const response = await handler(fcEvent, context);
     // Assess
     expect(response.statusCode).toBe(413);
+  });
+});
+
+describe('MNS push route under hostile input', () => {
+  const certificate = createSigningCertificate();
+  const PREFIX = 'https://mnstest.oss-cn-hangzhou.aliyuncs.com/';
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
+  const certUrl = fc.oneof(
+    fc.constant(b64(`${PREFIX}cert.pem`)),
+    fc.string().map((name) => b64(`${PREFIX}${name}`)),
+    fc.webUrl().map(b64),
+    fc.string(),
+  );
+  const body = fc.oneof(
+    fc.string(),
+    fc.jsonValue().map((v) => JSON.stringify(v)),
+    fc.record({ Message: fc.oneof(fc.string(), fc.jsonValue()), MessageMD5: fc.string(), MessageId: fc.string() }, { requiredKeys: [] }).map((v) => JSON.stringify(v)),
+    fc.tuple(fc.string(), fc.string()).map(([m, md5]) => `<?xml version="1.0"?><Notification><Message>${m}</Message><MessageMD5>${md5}</MessageMD5></Notification>`),
+  );
+  const headers = fc.record(
+    {
+      authorization: fc.oneof(fc.base64String(), fc.string()),
+      'content-md5': fc.oneof(fc.base64String(), fc.string(), fc.uint8Array({ minLength: 16, maxLength: 16 }).map((a) => Buffer.from(a).toString('hex'))),
+      'content-type': fc.constantFrom('text/xml;charset=utf-8', 'application/json', 'text/plain'),
+      date: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toUTCString()), fc.string()),
+      'x-mns-signing-cert-url': certUrl,
+      'x-mns-message-id': fc.string(),
+    },
+    { requiredKeys: [] },
+  );
+
+  it(`answers every forged push 4xx and writes no sidecar (${RUNS / 10} inputs)`, async () => {
+    // Prepare
+    let writes = 0;
+    const handler = createApiHandler({
+      runtime: runtime(),
+      sidecars: () => ({ ...memoryStore(), write: async () => `${++writes}` }),
+      mnsPush: createMnsPushVerifier({ allowedPrefixes: [PREFIX], fetch: async (url) => (url === `${PREFIX}cert.pem` ? new Response(certificate.pem) : new Response('NoSuchKey', { status: 404 })) }),
+    });
+    // Act / Assess
+    await fc.assert(
+      fc.asyncProperty(headers, body, fc.boolean(), async (h, b, base64) => {
+        const event = { version: 'v1', rawPath: '/notifications/imm', headers: h, body: base64 ? Buffer.from(b).toString('base64') : b, isBase64Encoded: base64, requestContext: { requestId: 'r', http: { method: 'POST', path: '/notifications/imm' } } };
+        const response = await handler(Buffer.from(JSON.stringify(event)), context);
+        expect(response.statusCode).toBeGreaterThanOrEqual(400);
+        expect(response.statusCode).toBeLessThan(500);
+        expect(JSON.parse(response.body).error).toEqual(expect.objectContaining({ code: expect.any(String), message: expect.any(String) }));
+      }),
+      { numRuns: RUNS / 10 },
+    );
+    expect(writes).toBe(0);
   });
 });
 

@@ -4,10 +4,12 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FcRunner } from '../../local/fc';
-import { MnsAccessDeniedError, MnsTopics, TopicNotFoundError } from '../../local/mns';
+import { X509Certificate } from 'node:crypto';
+import { createSigningCertificate, HttpPusher, MnsAccessDeniedError, MnsTopics, retrySchedule, TopicNotFoundError, type HttpSubscription } from '../../local/mns';
 import { Ram, type Caller } from '../../local/ram';
 import { Telemetry } from '../../local/telemetry';
 import { parseMnsEvent } from '../../shared/fc/mnsEvent';
+import { createMnsPushVerifier } from '../../shared/mnsPush';
 
 const MEDIA = '2000000000000002';
 const OTHER = '3000000000000003';
@@ -24,7 +26,7 @@ function topics() {
   const mns = new MnsTopics({ telemetry, ram, region: 'cn-hangzhou', deliver: (functionName, payload, label) => void delivered.push({ functionName, payload, label }), now: () => 1550216302888 });
   mns.createTopic(MEDIA, 'done');
   const imm = session(MEDIA, [publishTo(MEDIA, 'done')]);
-  return { mns, delivered, telemetry, imm, session };
+  return { mns, delivered, telemetry, ram, imm, session };
 }
 
 describe('MnsTopics', () => {
@@ -79,6 +81,110 @@ describe('MnsTopics', () => {
     expect(() => mns.publish(otherTopicGrant, MEDIA, 'done', 'x')).toThrow(/ImplicitDeny/);
     expect(() => mns.publish(otherAccount, MEDIA, 'done', 'x')).toThrow(/may not publish to a topic of account/);
     expect(delivered).toEqual([]);
+  });
+});
+
+describe('MNS HTTP endpoint subscriptions', () => {
+  const certificate = createSigningCertificate();
+  const CERT_URL = 'http://localhost:9100/mnstest/cert.pem';
+  const subscription = (fields: Partial<HttpSubscription> = {}): HttpSubscription => ({
+    topicOwner: MEDIA,
+    topicName: 'done',
+    subscriptionName: 'api',
+    endpoint: 'http://127.0.0.1:9103/notifications/imm',
+    notifyContentFormat: 'JSON',
+    notifyStrategy: 'EXPONENTIAL_DECAY_RETRY',
+    ...fields,
+  });
+
+  /** Topics whose pushes go to `answer` (a fake endpoint: no socket), with retries 1 ms apart. */
+  function pushing(answer: (request: { url: string; headers: Record<string, string>; body: string }) => number) {
+    const { telemetry, ram, imm } = topics();
+    const seen: { url: string; headers: Record<string, string>; body: string }[] = [];
+    const fakeFetch = (async (url: string, init: RequestInit) => {
+      const request = { url, headers: init.headers as Record<string, string>, body: String(init.body) };
+      seen.push(request);
+      return new Response(null, { status: answer(request) });
+    }) as unknown as typeof fetch;
+    const pusher = new HttpPusher({ telemetry, privateKey: certificate.privateKey, certificateUrl: CERT_URL, retryDelaysMs: [1, 1, 1], fetch: fakeFetch });
+    const mns = new MnsTopics({ telemetry, ram, region: 'cn-hangzhou', deliver: () => undefined, pusher });
+    mns.createTopic(MEDIA, 'done');
+    return { mns, pusher, seen, telemetry, imm };
+  }
+
+  it('serves a certificate that is a valid self-signed X.509 for the signing key', () => {
+    // Act
+    const x509 = new X509Certificate(certificate.pem);
+    // Assess
+    expect(x509.verify(x509.publicKey)).toBe(true);
+    expect(x509.subject).toContain('CN=notify');
+    expect(x509.publicKey.asymmetricKeyType).toBe('rsa');
+    expect(certificate.fileName).toMatch(/^x509_public_certificate-[0-9a-f]{16}\.pem$/);
+  });
+
+  it.each(['JSON', 'XML', 'SIMPLIFIED'] as const)('pushes a %s message, signed so that shared/mnsPush accepts it', async (format) => {
+    // Prepare
+    const { mns, pusher, seen, imm, telemetry } = pushing(() => 204);
+    mns.subscribe(subscription({ notifyContentFormat: format }));
+    const verifier = createMnsPushVerifier({ allowedPrefixes: ['http://localhost:9100/mnstest/'], fetch: async () => new Response(certificate.pem) });
+    // Act
+    const messageId = mns.publish(imm, MEDIA, 'done', '{"task":"done & <ok>"}', 'imm');
+    expect(mns.busy).toBe(true);
+    await mns.idle();
+    const verified = await verifier.verify({ method: 'POST', path: '/notifications/imm', headers: seen[0].headers, body: Buffer.from(seen[0].body) });
+    // Assess
+    expect(seen.map((r) => r.url)).toEqual(['http://127.0.0.1:9103/notifications/imm']);
+    expect(Buffer.from(seen[0].headers['x-mns-signing-cert-url'], 'base64').toString()).toBe(CERT_URL);
+    expect(verified).toMatchObject({ format, body: '{"task":"done & <ok>"}', messageId, tag: 'imm' });
+    expect(pusher.pushes).toEqual([{ subscriptionName: 'api', messageId, attempts: 1, ok: true, status: 204 }]);
+    expect(telemetry.stats().succeeded['mns:Push']).toBe(1);
+    expect(mns.busy).toBe(false);
+  });
+
+  it('retries an answer that is not 2xx, each attempt signed anew, until acknowledged', async () => {
+    // Prepare
+    let calls = 0;
+    const { mns, pusher, seen, imm } = pushing(() => (++calls < 3 ? 503 : 200));
+    mns.subscribe(subscription());
+    // Act
+    mns.publish(imm, MEDIA, 'done', 'x');
+    await mns.idle();
+    // Assess
+    expect(pusher.pushes[0]).toMatchObject({ attempts: 3, ok: true, status: 200 });
+    expect(new Set(seen.map((r) => r.headers['x-mns-request-id'])).size).toBe(3);
+  });
+
+  it('drops a push whose every attempt hits the fault rule mns/Push, and honours filter tags', async () => {
+    // Prepare
+    const { mns, pusher, seen, imm, telemetry } = pushing(() => 204);
+    mns.subscribe(subscription());
+    mns.subscribe(subscription({ subscriptionName: 'tagged', filterTag: 'other' }));
+    telemetry.setFaults([{ service: 'mns', action: 'Push', rate: 1, status: 503, code: 'Drop' }]);
+    // Act
+    mns.publish(imm, MEDIA, 'done', 'x');
+    await mns.idle();
+    // Assess
+    expect(seen).toEqual([]);
+    expect(pusher.pushes).toEqual([{ subscriptionName: 'api', messageId: expect.any(String), attempts: 4, ok: false, error: 'injected fault: Drop' }]);
+    expect(telemetry.stats().calls['mns:Push']).toBe(4);
+  });
+
+  it('follows the NotifyStrategy schedules of the MNS docs', () => {
+    // Act
+    const backoff = retrySchedule('BACKOFF_RETRY', () => 0.5);
+    const exponential = retrySchedule('EXPONENTIAL_DECAY_RETRY');
+    // Assess
+    expect(backoff).toEqual([15_000, 15_000, 15_000]);
+    expect(exponential).toHaveLength(176);
+    expect(exponential.slice(0, 11)).toEqual([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 512].map((s) => s * 1000));
+    expect(exponential.reduce((a, b) => a + b, 0) / 3_600_000).toBeCloseTo(24, 0);
+  });
+
+  it('refuses a subscription to an unknown topic', () => {
+    // Prepare
+    const { mns } = pushing(() => 204);
+    // Act / Assess
+    expect(() => mns.subscribe(subscription({ topicOwner: OTHER }))).toThrow(TopicNotFoundError);
   });
 });
 

@@ -1,6 +1,7 @@
 // The offline Simple Message Queue (formerly MNS) topics, as far as imm-bridge needs them: topics per
-// account, PublishMessage, and FC topic triggers as subscribers. A published message reaches every
-// subscribed function as an asynchronous FC invocation, in the trigger's notifyContentFormat:
+// account, PublishMessage, HTTP endpoint subscriptions (pushed by push.ts) and FC topic triggers as
+// subscribers. A published message reaches every subscribed function as an asynchronous FC invocation, in the
+// trigger's notifyContentFormat:
 //   JSON   → {"TopicOwner","TopicName","Subscriber","SubscriptionName","MessageId","Message","MessageMD5",
 //             "MessageTag"?,"PublishTime"} (FC's MNS topic trigger event; see shared/fc/mnsEvent.ts for sources)
 //   STREAM → the message body itself.
@@ -9,8 +10,9 @@
 // `acs:mns:<region>:<owner>:/topics/<name>/messages` (a publisher of another account is refused: topics have no
 // resource policies).
 import { createHash, randomBytes } from 'node:crypto';
-import type { Caller, Ram } from './ram';
-import type { Telemetry } from './telemetry';
+import type { Caller, Ram } from '../ram';
+import type { Telemetry } from '../telemetry';
+import type { HttpPusher, HttpSubscription } from './push';
 
 export type NotifyContentFormat = 'JSON' | 'STREAM';
 
@@ -31,6 +33,8 @@ export interface MnsTopicsOptions {
   region: string;
   /** Hands one event to FC's async invocation queue. */
   deliver(functionName: string, payload: string, label: string): void;
+  /** Pushes to HTTP endpoint subscriptions; without it, subscribe() refuses. */
+  pusher?: HttpPusher;
   now?: () => number;
 }
 
@@ -55,6 +59,7 @@ export const MAX_MESSAGE_BYTES = 64 * 1024;
 
 export class MnsTopics {
   private readonly topics = new Map<string, TopicTrigger[]>();
+  private readonly subscriptions = new Map<string, HttpSubscription[]>();
   private readonly now: () => number;
 
   constructor(private readonly options: MnsTopicsOptions) {
@@ -64,6 +69,33 @@ export class MnsTopics {
   createTopic(owner: string, name: string): void {
     if (!/^[A-Za-z][A-Za-z0-9-]{0,255}$/.test(name)) throw new Error(`invalid topic name \`${name}\``);
     if (!this.topics.has(topicKey(owner, name))) this.topics.set(topicKey(owner, name), []);
+    if (!this.subscriptions.has(topicKey(owner, name))) this.subscriptions.set(topicKey(owner, name), []);
+  }
+
+  /** Subscribe (an HTTP endpoint): every later message is pushed to `endpoint`, signed. */
+  subscribe(subscription: HttpSubscription): void {
+    if (!this.options.pusher) throw new Error('this MNS has no signing key for HTTP pushes');
+    const subscriptions = this.subscriptions.get(topicKey(subscription.topicOwner, subscription.topicName));
+    if (!subscriptions) throw new TopicNotFoundError(subscription.topicOwner, subscription.topicName);
+    if (!/^[A-Za-z][A-Za-z0-9-]{0,255}$/.test(subscription.subscriptionName)) throw new Error(`invalid subscription name \`${subscription.subscriptionName}\``);
+    if (!/^https?:\/\//.test(subscription.endpoint)) throw new Error(`the endpoint \`${subscription.endpoint}\` is not an http(s) URL`);
+    const index = subscriptions.findIndex((s) => s.subscriptionName === subscription.subscriptionName);
+    if (index >= 0) subscriptions[index] = subscription;
+    else subscriptions.push(subscription);
+  }
+
+  /** The HTTP pusher, for tests that sign a push of their own. */
+  get pusher(): HttpPusher | undefined {
+    return this.options.pusher;
+  }
+
+  /** True while a push (retries included) is unfinished. */
+  get busy(): boolean {
+    return this.options.pusher?.busy ?? false;
+  }
+
+  async idle(): Promise<void> {
+    await this.options.pusher?.idle();
   }
 
   addTrigger(trigger: TopicTrigger): void {
@@ -103,6 +135,10 @@ export class MnsTopics {
               PublishTime: publishTime,
             });
       this.options.deliver(trigger.functionName, payload, `${name}/${messageId}`);
+    }
+    for (const subscription of this.subscriptions.get(topicKey(owner, name)) ?? []) {
+      if (subscription.filterTag !== undefined && subscription.filterTag !== tag) continue;
+      this.options.pusher?.push(subscription, { messageId, body, tag, publishTime });
     }
     this.options.telemetry.countSuccess('mns', 'PublishMessage');
     return messageId;
