@@ -192,7 +192,11 @@ export class FcRunner {
   }
 
   private startDelivery(queued: QueuedEvent): void {
-    const delivery = this.deliverWithRetries(queued).finally(() => this.pending.delete(delivery));
+    // Accepting is synchronous (the caller, e.g. OSS answering a PUT, may rely on it); running starts on the next
+    // turn of the event loop, after the caller's own work, as an asynchronous invocation does.
+    const delivery = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.deliverWithRetries(queued))
+      .finally(() => this.pending.delete(delivery));
     this.pending.add(delivery);
   }
 

@@ -516,14 +516,15 @@ export class OssService {
         requestId: ctx.requestId,
         time: this.options.now(),
       });
-      // After the response is on its way, as OSS notifies asynchronously; a listener failure never fails the write.
-      setImmediate(() => {
-        try {
-          listener(event);
-        } catch (error) {
-          console.error(`oss emulator: onObjectCreated listener failed: ${String((error as Error)?.message ?? error)}`);
-        }
-      });
+      // Handed over before the response: once OSS has acknowledged a write, its event must survive a crash of the
+      // emulator (the cloud's event pipeline is durable; no source says an acknowledged write can lose its
+      // notification). The listener only accepts it (FC's durable queue); delivery runs asynchronously, as OSS
+      // notifies after the write. A listener failure never fails the write.
+      try {
+        listener(event);
+      } catch (error) {
+        console.error(`oss emulator: onObjectCreated listener failed: ${String((error as Error)?.message ?? error)}`);
+      }
     }
     return record;
   }

@@ -30,7 +30,7 @@ export interface OssEmulatorOptions {
   dataDir: string;
   /** e.g. `cn-hangzhou`; V4 signatures must be scoped to it. */
   region: string;
-  /** Called after each successful PutObject / CopyObject, asynchronously (setImmediate), never failing the write. */
+  /** Called for each successful PutObject / CopyObject before the response, to accept (not run) the event; never fails the write. */
   onObjectCreated?: (record: OssEventRecord) => void;
   now?: () => number;
   /** Largest PutObject body, default 64 MiB. */
