@@ -1,7 +1,7 @@
 // Prints what each function bundle is made of, by package, from the esbuild metafile (npm run build first).
 import { readFileSync } from 'node:fs';
 for (const fn of process.argv.slice(2).length ? process.argv.slice(2) : ['on-upload', 'api']) {
-  const meta = JSON.parse(readFileSync(`dist/${fn}/meta.json`, 'utf8'));
+  const meta = JSON.parse(readFileSync(`dist/.meta/${fn}.json`, 'utf8'));
   const [, output] = Object.entries(meta.outputs).find(([name]) => name.endsWith('.js'));
   const byPackage = {};
   for (const [file, { bytesInOutput }] of Object.entries(output.inputs)) {
