@@ -4,12 +4,13 @@
 // IMM is replaced by a server that answers after a fixed latency, so that only our overhead varies.
 import { fakeImm } from '../test/helpers/fakeImm';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createHandler } from '../functions/on-upload';
-import { startStack, type Stack } from '../local/stack';
+import { PROJECT_S_YAML, startStack, type Stack } from '../local/stack';
+import { loadDeployment } from '../local/sYaml';
 import { listen } from '../local/server';
 import { loadConfig } from '../shared/config';
 import { createLogger } from '../shared/log';
@@ -37,11 +38,13 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
 const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-function timeNode(args: string[], runs: number): number {
+function timeNode(args: string[], runs: number, nodeOptions = ''): number {
   const times: number[] = [];
+  // NODE_OPTIONS as the function is deployed with it (FC applies it at cold start); the bench's own is not inherited.
+  const env = { ...process.env, NODE_OPTIONS: nodeOptions };
   for (let i = 0; i < runs; i++) {
     const start = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'ignore' });
+    const result = spawnSync(process.execPath, args, { cwd: root, stdio: 'ignore', env });
     if (result.status !== 0) throw new Error(`node ${args.join(' ')} exited with ${result.status}`);
     times.push(Number(process.hrtime.bigint() - start) / 1e6);
   }
@@ -148,18 +151,20 @@ async function codeOverhead(): Promise<{ perEvent: RuntimeBenchResults['perEvent
 }
 
 export async function runRuntimeBench(log: (line: string) => void = console.log): Promise<RuntimeBenchResults> {
-  // Cold start and bundle sizes need the bundles.
-  if (!existsSync(path.join(root, 'dist', 'api', 'index.js'))) spawnSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
+  // Cold start and bundle sizes need the bundles, fresh.
+  spawnSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
   const runs = 15;
   const bare = timeNode(['-e', '0'], runs);
   const coldStart: Record<string, { medianMs: number; ratioToBareNode: number }> = {};
   const bundleBytes: Record<string, number> = {};
-  for (const fn of ['on-upload', 'api', 'on-task-done']) {
-    const file = path.join(root, 'dist', fn, 'index.js');
-    const ms = timeNode(['-e', `require(${JSON.stringify(file)})`], runs);
-    coldStart[fn] = { medianMs: round(ms), ratioToBareNode: round(ms / bare) };
-    bundleBytes[fn] = statSync(file).size;
-    log(`cold start ${fn}: ${round(ms)} ms vs bare node ${round(bare)} ms (×${round(ms / bare)}), bundle ${(bundleBytes[fn] / 1024).toFixed(0)} KiB`);
+  // Every function s.yaml deploys, loaded from its `code` with the environment s.yaml gives it.
+  const deployment = loadDeployment(readFileSync(PROJECT_S_YAML, 'utf8'), { env: {} });
+  for (const { resource, code, environment } of deployment.functions) {
+    const file = path.join(root, code, 'index.js');
+    const ms = timeNode(['-e', `require(${JSON.stringify(file)})`], runs, environment.NODE_OPTIONS);
+    coldStart[resource] = { medianMs: round(ms), ratioToBareNode: round(ms / bare) };
+    bundleBytes[resource] = statSync(file).size;
+    log(`cold start ${resource}${environment.NODE_OPTIONS ? ` (NODE_OPTIONS=${environment.NODE_OPTIONS})` : ''}: ${round(ms)} ms vs bare node ${round(bare)} ms (×${round(ms / bare)}), bundle ${(bundleBytes[resource] / 1024).toFixed(0)} KiB`);
   }
 
   const code = await codeOverhead();

@@ -1,10 +1,15 @@
-// Composes the offline cloud: RAM, OSS, STS, IMM, MNS topics, the three functions and the admin endpoint,
-// seeded with the DESIGN §1 scenario from the policies that `policy generate` writes.
+// Composes the offline cloud: RAM, OSS, STS, IMM, MNS topics and the admin endpoint, seeded with the DESIGN §1
+// scenario from the policies that `policy generate` writes; then deploys s.yaml into the local FC, as `s deploy`
+// would (local/deploy.ts). What runs is what s.yaml declares: its functions, handlers, code, timeouts, roles,
+// environment and triggers.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { generatePolicies, IMM_OPERATIONS, mnsHttpSubscription, type DeployConfig } from '../shared/policy/generate';
+import { createAcs3Verifier } from './acs3';
 import { startAdmin } from './admin';
-import { FcRunner, type Handler } from './fc';
+import { deployFromSYaml, type CodeSource, type DeployResult } from './deploy';
+import { FcRunner } from './fc';
 import { createImmEmulator, type WebofficeTokenLifetimes } from './imm';
 import { taskMessage } from './imm/notification';
 import { createSigningCertificate, HttpPusher, MnsTopics } from './mns';
@@ -12,6 +17,7 @@ import { createOssEmulator } from './oss';
 import { Ram } from './ram';
 import type { RunningServer } from './server';
 import { createStsEmulator } from './sts';
+import { loadDeployment } from './sYaml';
 import { Telemetry } from './telemetry';
 
 /** The contents of `.local/stack.json` (DESIGN §3.4). */
@@ -39,15 +45,24 @@ export interface StackOptions {
   retryDelaysMs?: number[];
   /** Deliver every OSS event, topic message and MNS push this many times (at-least-once delivery, for tests). */
   deliveryCopies?: number;
-  /** Function timeout in seconds (FC context `function.timeout`), default 60. */
-  functionTimeoutSeconds?: number;
-  /** Overrides of the functions' environment, e.g. a wrong IMM_ROLE_EXTERNAL_ID in a test. */
-  functionEnv?: Record<string, string>;
+  /** The s.yaml to deploy (default: the project's own). */
+  sYamlPath?: string;
+  /** s.yaml's text, instead of reading sYamlPath (tests deploy mutated copies); paths stay relative to sYamlPath's folder. */
+  sYamlText?: string;
   /**
-   * Where the functions are loaded from: `functions/` (TypeScript source, the default) or a build output such
-   * as `dist/`, whose `<name>/index.js` bundles are what FC runs.
+   * Variables for s.yaml's `${env('NAME')}`, as the shell of `s deploy` would hold them (`npm start -- --env-file`).
+   * They override the local cloud's own values (the operator role, ExternalId, token hash, bucket…), so a wrong
+   * value fails locally as it would in the cloud. The shell's own environment is not read.
    */
-  functionsDir?: string;
+  deployEnv?: Record<string, string>;
+  /** Deliberate changes to every function's environment on top of s.yaml's, e.g. a wrong IMM_ROLE_EXTERNAL_ID in a test. */
+  functionEnv?: Record<string, string>;
+  /** `source` (default): functions/<name>/index.ts for `code: ./dist/<name>`; `bundle`: the build output itself. */
+  codeSource?: CodeSource;
+  /** Folder the `code` paths resolve against (default: s.yaml's); the bundle test builds elsewhere. */
+  codeRoot?: string;
+  /** Run s.yaml's `actions: pre-deploy` (the build) before deploying, as `s deploy` does. */
+  runActions?: boolean;
   /** WebOffice preview token lifetimes of the local IMM (default 30 minutes and 1 day, as in the cloud). */
   weboffice?: WebofficeTokenLifetimes;
 }
@@ -59,8 +74,12 @@ export interface Stack {
   telemetry: Telemetry;
   runner: FcRunner;
   oss: ReturnType<typeof createOssEmulator>;
-  /** Environment the functions run with. */
+  /** Environment the functions run with (on-upload's; every function gets the same s.yaml vars). */
   functionEnv: Record<string, string>;
+  /** What s.yaml deployed: functions by resource name, their environments, the HTTP triggers. */
+  deployment: DeployResult;
+  /** The FC function name s.yaml gives a resource, e.g. `on-upload` → `imm-bridge-on-upload`. */
+  functionName(resource: string): string;
   /** Resolves once every OSS event emitted so far has been delivered (retries included): tests never sleep. */
   settled(): Promise<void>;
   /**
@@ -87,9 +106,12 @@ export const DEMO = {
   inputPrefix: 'incoming/',
   resultsPrefix: 'results/',
   outputPrefix: 'converted/',
-  /** The media account's MNS topic IMM publishes task results to; its HTTP subscription pushes to the api. */
+  /** The media account's MNS topic IMM publishes task results to. */
   notifyTopic: 'imm-bridge-task-done',
 } as const;
+
+/** The project's s.yaml, which `npm start` and the tests deploy. */
+export const PROJECT_S_YAML = path.join(__dirname, '..', 's.yaml');
 
 // ---- MNS HTTP push (issue 10 D) ----
 /** The account that owns the `mnstest` bucket MNS serves its signing certificate from (not the user's). */
@@ -102,23 +124,26 @@ const ADMIN_POLICY = { Version: '1', Statement: [{ Effect: 'Allow', Action: '*',
 const IMM_SERVICE_ROLE_POLICY = { Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:*'], Resource: '*' }] };
 const IMM_SERVICE_ROLE_TRUST = { Version: '1', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: ['imm.aliyuncs.com'] } }] };
 
-type FunctionModule = { createHandler(options: { env: Record<string, string>; logDestination?: { write(line: string): void } }): Handler };
-
-/** Loads a function the way FC loads `code` + `handler`: by path, at run time, never bundled into local/. */
-function loadFunction(name: string, dir = path.join(__dirname, '..', 'functions')): FunctionModule {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(path.join(dir, name)) as FunctionModule;
-}
+// The roles FC's event sources invoke through. They exist in an account once its owner has used the service's
+// trigger; fc3 never creates a role it is given (reference/deploy.md §5), so the seed creates them as a user would.
+const OSS_EVENT_ROLE_TRUST = { Version: '1', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: ['oss.aliyuncs.com'] } }] };
+const FC_INVOKE_POLICY = { Version: '1', Statement: [{ Effect: 'Allow', Action: 'fc:InvokeFunction', Resource: '*' }] };
 
 export async function startStack(options: StackOptions): Promise<Stack> {
   const host = options.host ?? '127.0.0.1';
   const portFor = (offset: number) => (options.port ? options.port + offset : 0);
   const telemetry = new Telemetry();
   const ram = new Ram(telemetry);
+  const deployEnv = options.deployEnv ?? {};
+  const notifyTopic = deployEnv.IMM_NOTIFY_TOPIC || DEMO.notifyTopic;
+  // The cloud resources s.yaml refers to, named as the env file names them (a user creates them before deploying).
   const deploy: DeployConfig = {
     ...DEMO,
+    region: deployEnv.REGION || DEMO.region,
+    bucket: deployEnv.BUCKET || DEMO.bucket,
+    immProject: deployEnv.IMM_PROJECT || DEMO.immProject,
     operations: [...IMM_OPERATIONS],
-    notifyTopic: DEMO.notifyTopic,
+    notifyTopic,
     externalId: `imm-bridge-${randomBytes(8).toString('hex')}`,
   };
   const policies = generatePolicies(deploy);
@@ -127,7 +152,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   ram.addAccount(deploy.mediaAccountId, 'media');
   const dataAdmin = ram.addUser(deploy.dataAccountId, 'admin', [ADMIN_POLICY]);
   const mediaAdmin = ram.addUser(deploy.mediaAccountId, 'admin', [ADMIN_POLICY]);
-  const functionRole = ram.addRole(deploy.dataAccountId, deploy.functionRoleName, policies.functionRoleTrustPolicy, [policies.functionRolePolicy]);
+  ram.addRole(deploy.dataAccountId, deploy.functionRoleName, policies.functionRoleTrustPolicy, [policies.functionRolePolicy]);
+  ram.addRole(deploy.dataAccountId, 'aliyunosseventnotificationrole', OSS_EVENT_ROLE_TRUST, [FC_INVOKE_POLICY]);
   const operatorRole = ram.addRole(deploy.mediaAccountId, deploy.operatorRoleName, policies.operatorTrustPolicy, [policies.operatorRolePolicy]);
   // IMM's service role: OSS in its own account, plus what `policy generate` says it needs to publish task results.
   ram.addRole(deploy.mediaAccountId, 'AliyunIMMDefaultRole', IMM_SERVICE_ROLE_TRUST, [IMM_SERVICE_ROLE_POLICY, ...(policies.immServiceRolePolicy ? [policies.immServiceRolePolicy] : [])]);
@@ -164,7 +190,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     servers.push(stsServer);
 
     const topics = new MnsTopics({ telemetry, ram, region: deploy.region, pusher, deliver: (fn, payload, label) => runnerRef.current?.deliverAsync(fn, payload, label) });
-    topics.createTopic(deploy.mediaAccountId, DEMO.notifyTopic);
+    topics.createTopic(deploy.mediaAccountId, notifyTopic);
     const imm = createImmEmulator({
       ram,
       telemetry,
@@ -198,36 +224,64 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     runnerRef.current = runner;
 
     const apiToken = randomBytes(24).toString('base64url');
-    const functionEnv: Record<string, string> = {
+    const sYamlPath = options.sYamlPath ?? PROJECT_S_YAML;
+    // What a user exports before `s deploy` in this scenario, overridden by the env file.
+    const sYamlEnv: Record<string, string> = {
+      REGION: deploy.region,
+      BUCKET: deploy.bucket,
+      ALLOWED_BUCKETS: deploy.bucket,
       IMM_PROJECT: deploy.immProject,
       IMM_ROLE_ARN: operatorRole.arn,
       IMM_ROLE_EXTERNAL_ID: deploy.externalId,
-      REGION: deploy.region,
-      ALLOWED_BUCKETS: deploy.bucket,
-      INPUT_PREFIX: deploy.inputPrefix,
-      RESULTS_PREFIX: deploy.resultsPrefix,
-      OUTPUT_PREFIX: deploy.outputPrefix,
+      MEDIA_ACCOUNT_ID: deploy.mediaAccountId,
+      IMM_NOTIFY_TOPIC: notifyTopic,
       API_TOKENS_SHA256: createHash('sha256').update(apiToken).digest('hex'),
-      STS_ENDPOINT: `http://${host}:${stsServer.port}`,
-      IMM_ENDPOINT: `http://${host}:${immServer.port}`,
-      OSS_ENDPOINT: ossEndpoint,
-      IMM_NOTIFY_TOPIC: DEMO.notifyTopic,
-      MNS_CERT_URL_PREFIXES: mnsCertPrefix,
-      LOG_LEVEL: options.logLevel ?? 'info',
-      ...options.functionEnv,
+      ...deployEnv,
     };
-    const deployFunctions = (env: Record<string, string>) => {
-      for (const name of ['on-upload', 'api', 'on-task-done']) {
-        const handler = loadFunction(name, options.functionsDir).createHandler({ env, logDestination: options.logDestination });
-        runner.deploy({ name, roleArn: functionRole.arn, handler, timeoutSeconds: options.functionTimeoutSeconds });
-      }
+    const deployment = loadDeployment(options.sYamlText ?? readFileSync(sYamlPath, 'utf8'), { env: sYamlEnv, accountId: deploy.dataAccountId });
+    // FC's gateway verifies an `authType: function` request's ACS3 signature, then whether the signer may invoke.
+    const triggerVerifier = createAcs3Verifier({ ram, alwaysSigned: ['host', 'x-acs-content-sha256', 'x-acs-date'] });
+    const deployed = await deployFromSYaml(deployment, {
+      runner,
+      ram,
+      accountId: deploy.dataAccountId,
+      region: deploy.region,
+      bucketOwner: async (name) => (await oss.buckets.get(name))?.ownerUid,
+      topics,
+      rootDir: options.codeRoot ?? path.dirname(sYamlPath),
+      codeSource: options.codeSource ?? 'source',
+      runActions: options.runActions ?? false,
+      environmentOverlay: {
+        STS_ENDPOINT: `http://${host}:${stsServer.port}`,
+        IMM_ENDPOINT: `http://${host}:${immServer.port}`,
+        OSS_ENDPOINT: ossEndpoint,
+        // The local MNS signs with a certificate served by the local OSS; in the cloud the default prefix applies.
+        MNS_CERT_URL_PREFIXES: mnsCertPrefix,
+        LOG_LEVEL: options.logLevel ?? 'info',
+        ...options.functionEnv,
+      },
+      logDestination: options.logDestination,
+      authenticateHttp: (request) => {
+        const verdict = triggerVerifier.verify(request);
+        if (!verdict.ok) return { ok: false, code: verdict.error.code, message: verdict.error.message };
+        return { ok: true };
+      },
+    });
+    const functionName = (resource: string): string => {
+      const fn = deployed.functions.find((f) => f.resource === resource);
+      if (!fn) throw new Error(`s.yaml declares no resource \`${resource}\``);
+      return fn.functionName;
     };
-    deployFunctions(functionEnv);
-    runner.addOssTrigger({ functionName: 'on-upload', bucket: deploy.bucket, events: ['oss:ObjectCreated:*'], prefix: deploy.inputPrefix, suffix: '' });
-    const apiServer = await runner.startHttpTrigger('api', portFor(3), host);
-    servers.push(apiServer);
+    // The api's HTTP trigger gets the api port; a second HTTP trigger would take a free port.
+    let apiServer: RunningServer | undefined;
+    for (const trigger of deployed.httpTriggers) {
+      const server = await runner.startHttpTrigger(trigger.functionName, apiServer ? 0 : portFor(3), host, trigger.options);
+      servers.push(server);
+      apiServer ??= server;
+    }
+    if (!apiServer) throw new Error('s.yaml declares no HTTP trigger: the api is unreachable');
     // ---- MNS HTTP push: the media account's topic pushes task results to the api (no cross-account trigger) ----
-    const subscription = mnsHttpSubscription({ ...deploy, notifyTopic: DEMO.notifyTopic, apiUrl: `http://${host}:${apiServer.port}` });
+    const subscription = mnsHttpSubscription({ ...deploy, notifyTopic, apiUrl: `http://${host}:${apiServer.port}` });
     topics.subscribe({
       topicOwner: subscription.TopicOwner,
       topicName: subscription.TopicName,
@@ -260,6 +314,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       roleArn: operatorRole.arn,
       apiToken,
     };
+    const functionEnv = deployed.environments[deployed.functions[0]?.resource ?? ''] ?? {};
     const settled = async () => {
       // The OSS emulator hands events over on the next turn of the event loop, after its response.
       await new Promise((resolve) => setImmediate(resolve));
@@ -285,8 +340,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       runner,
       oss,
       functionEnv,
+      deployment: deployed,
+      functionName,
       settled,
-      redeploy: (envOverrides = {}) => deployFunctions({ ...functionEnv, ...envOverrides }),
+      redeploy: (envOverrides = {}) => deployed.redeploy(envOverrides),
       close: async () => {
         // IMM tasks still running, and their notifications, would reach servers about to close.
         await quiescent();

@@ -1,7 +1,8 @@
 // `npm start`: the offline cloud on 127.0.0.1, seeded with the demo scenario. Object data survives
 // restarts under .local/data/; .local/stack.json tells any client where everything is.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseEnv } from 'node:util';
 import { killChildren } from './imm';
 import { startStack } from './stack';
 
@@ -19,7 +20,9 @@ async function main(): Promise<void> {
     accessTokenTtlSeconds: positiveSeconds('LOCAL_WEBOFFICE_ACCESS_TTL_SECONDS'),
     refreshTokenTtlSeconds: positiveSeconds('LOCAL_WEBOFFICE_REFRESH_TTL_SECONDS'),
   };
-  const stack = await startStack({ port, dataDir: path.join(localDir, 'data'), logLevel: process.env.LOG_LEVEL ?? 'info', weboffice });
+  const deployEnv = readEnvFile(process.argv.slice(2));
+  // Deployed from s.yaml as `s deploy` would: its pre-deploy action builds the bundles, and FC runs those.
+  const stack = await startStack({ port, dataDir: path.join(localDir, 'data'), logLevel: process.env.LOG_LEVEL ?? 'info', weboffice, deployEnv, codeSource: 'bundle', runActions: true });
   const stackFile = path.join(localDir, 'stack.json');
   writeFileSync(stackFile, `${JSON.stringify(stack.info, null, 2)}\n`);
 
@@ -32,7 +35,7 @@ async function main(): Promise<void> {
       `  OSS    ${info.endpoints.oss}   (bucket ${info.bucket}, owned by data account ${d.uid})`,
       `  STS    ${info.endpoints.sts}`,
       `  IMM    ${info.endpoints.imm}   (project ${info.immProject}, media account ${info.accounts.media.uid})`,
-      `  MNS    topic imm-bridge-task-done (media account) → signed HTTP push to ${info.endpoints.api}/notifications/imm`,
+      `  MNS    topic ${stack.deploy.notifyTopic} (media account) → signed HTTP push to ${info.endpoints.api}/notifications/imm`,
       `  api    ${info.endpoints.api}`,
       `  admin  ${info.endpoints.admin}/stats`,
       `  keys and endpoints: ${path.relative(process.cwd(), stackFile) || stackFile}`,
@@ -84,6 +87,26 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
+/**
+ * `--env-file FILE`: the variables s.yaml's `${env('NAME')}` reads, as the shell of `s deploy` would hold them
+ * (local.env.example lists them). Without it the local stack's own values apply.
+ */
+function readEnvFile(args: string[]): Record<string, string> {
+  const unknown = args.filter((a, i) => a !== '--env-file' && args[i - 1] !== '--env-file' && !a.startsWith('--env-file='));
+  if (unknown.length > 0) {
+    console.error(`unknown argument \`${unknown[0]}\`: npm start takes only \`-- --env-file <file>\``);
+    process.exit(2);
+  }
+  const flag = args.findIndex((a) => a === '--env-file' || a.startsWith('--env-file='));
+  if (flag < 0) return {};
+  const file = args[flag].includes('=') ? args[flag].split('=').slice(1).join('=') : args[flag + 1];
+  if (!file || !existsSync(file)) {
+    console.error(`--env-file: \`${file ?? ''}\` does not exist (copy local.env.example to start one)`);
+    process.exit(2);
+  }
+  return parseEnv(readFileSync(file, 'utf8')) as Record<string, string>;
+}
+
 /** An optional whole number of seconds from the environment; a bad value stops the start with a clear message. */
 function positiveSeconds(name: string): number | undefined {
   const raw = process.env[name];
@@ -97,6 +120,7 @@ function positiveSeconds(name: string): number | undefined {
 }
 
 main().catch((error: unknown) => {
+  // An s.yaml mistake lists every field at fault, as `s deploy` or FC would refuse it.
   console.error(`local stack failed to start: ${(error as Error)?.message ?? error}`);
   process.exit(1);
 });

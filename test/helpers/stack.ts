@@ -1,9 +1,10 @@
 // Starts a whole local stack on free ports in a temp dir, with the functions' logs collected in memory.
 import OSS from 'ali-oss';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startStack, type Stack, type StackInfo, type StackOptions } from '../../local/stack';
+import { parseDocument } from 'yaml';
+import { PROJECT_S_YAML, startStack, type Stack, type StackInfo, type StackOptions } from '../../local/stack';
 
 export interface TestStack extends Stack {
   logLines: string[];
@@ -15,7 +16,10 @@ export interface TestStackOptions {
   retryDelaysMs?: number[];
   functionEnv?: Record<string, string>;
   deliveryCopies?: number;
-  functionTimeoutSeconds?: number;
+  /** s.yaml as deployed (default: the project's); see sYamlWith() for a changed copy. */
+  sYamlText?: string;
+  /** Variables for s.yaml's `${env(…)}`, as `npm start -- --env-file` gives them. */
+  deployEnv?: Record<string, string>;
   /** Reuse a data directory (a restart); dispose() then leaves it in place. */
   dataDir?: string;
   /** WebOffice token lifetimes of the local IMM, e.g. a 1-second access token to test expiry. */
@@ -33,7 +37,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     retryDelaysMs: options.retryDelaysMs ?? [10, 20, 40],
     functionEnv: options.functionEnv,
     deliveryCopies: options.deliveryCopies,
-    functionTimeoutSeconds: options.functionTimeoutSeconds,
+    sYamlText: options.sYamlText,
+    deployEnv: options.deployEnv,
     weboffice: options.weboffice,
   });
   return {
@@ -46,6 +51,20 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       assertNoSecretsLogged(stack, logLines);
     },
   };
+}
+
+/**
+ * The project's s.yaml with some values changed, as a user would edit it: `sYamlWith({'resources.on-upload.props.timeout': 2})`.
+ * A value of `undefined` deletes the field. Comments and the rest of the file stay as they are.
+ */
+export function sYamlWith(changes: Record<string, unknown>): string {
+  const doc = parseDocument(readFileSync(PROJECT_S_YAML, 'utf8'));
+  for (const [dotted, value] of Object.entries(changes)) {
+    const keys = dotted.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k));
+    if (value === undefined) doc.deleteIn(keys);
+    else doc.setIn(keys, value);
+  }
+  return doc.toString();
 }
 
 /** No AccessKeySecret, SecurityToken or API token the stack issued may appear in any function log line. */

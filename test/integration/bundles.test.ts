@@ -20,7 +20,7 @@ describe('bundled functions (dist) on the local stack', () => {
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'imm-bridge-bundles-'));
     await run(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--outdir', path.join(dir, 'dist')], { cwd: root });
-    stack = await startStack({ port: 0, dataDir: path.join(dir, 'data'), functionsDir: path.join(dir, 'dist'), logLevel: 'silent', retryDelaysMs: [10, 20, 40] });
+    stack = await startStack({ port: 0, dataDir: path.join(dir, 'data'), codeSource: 'bundle', codeRoot: dir, logLevel: 'silent', retryDelaysMs: [10, 20, 40] });
   }, 60_000);
   afterAll(async () => {
     await stack?.close();
@@ -54,7 +54,7 @@ describe('bundled functions (dist) on the local stack', () => {
     expect(scored).toMatchObject({ status: 200, body: { score: photo.score } });
     expect(status).toMatchObject({ status: 200, body: { taskId: clip.taskId, status: 'Succeeded' } });
     // The video's result came as a signed MNS push to the bundled api (its lazily loaded ali-oss wrote the sidecar).
-    expect(stack.telemetry.stats().invocations).toMatchObject({ 'on-upload': 2 });
+    expect(stack.telemetry.stats().invocations).toMatchObject({ [stack.functionName('on-upload')]: 2 });
     expect(stack.telemetry.stats().invocations['on-task-done']).toBeUndefined();
     expect(stack.telemetry.stats().succeeded['mns:Push']).toBe(1);
   });

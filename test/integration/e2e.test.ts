@@ -58,12 +58,12 @@ describe('upload → STS → IMM → sidecar (local stack)', () => {
   it('writes a skipped sidecar for a type with no IMM operation, and never processes its own results', async () => {
     // Prepare
     const partner = partnerClient(stack.info, true);
-    const before = (await stats(stack.info)).invocations['on-upload'] ?? 0;
+    const before = (await stats(stack.info)).invocations[stack.functionName('on-upload')] ?? 0;
     // Act
     await partner.put('incoming/notes.bin', Buffer.from('hello'));
     await stack.settled();
     const sidecar = await readSidecar(partner, 'incoming/notes.bin');
-    const after = (await stats(stack.info)).invocations['on-upload'] ?? 0;
+    const after = (await stats(stack.info)).invocations[stack.functionName('on-upload')] ?? 0;
     // Assess
     expect(sidecar).toMatchObject({ status: 'skipped', reason: expect.stringContaining('.bin') });
     // One invocation for the upload; the sidecar under results/ triggers nothing.

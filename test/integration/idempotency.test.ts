@@ -26,7 +26,7 @@ describe('duplicate OSS deliveries (local stack)', () => {
     const after = await stats(stack.info);
     const sidecars = await Promise.all(Array.from({ length: 20 }, (_, i) => readSidecar(partner, `incoming/dup/${i}.jpg`)));
     // Assess
-    expect(after.invocations['on-upload']).toBeGreaterThanOrEqual(40);
+    expect(after.invocations[stack.functionName('on-upload')]).toBeGreaterThanOrEqual(40);
     expect(after.calls['imm:DetectImageScore'] - before).toBe(20);
     expect(sidecars.every((s) => s.status === 'succeeded')).toBe(true);
   });

@@ -1,18 +1,17 @@
-// The reconciler on the local stack, called as FC's timer trigger would call it (a timer event, a context with
-// the function role's keys), through real OSS, STS and IMM. Until the local FC runs timer triggers, the test
-// deploys the function itself and invokes it directly.
+// The reconciler on the local stack, deployed from s.yaml and called as FC's timer trigger calls it (a timer event,
+// a context with the function role's keys), through real OSS, STS and IMM. The trigger is disabled here, so that
+// each run happens exactly when the test says; test/integration/crash.test.ts lets the timer fire on its own.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createHandler as createOnUpload } from '../../functions/on-upload';
-import { createHandler as createReconcile } from '../../functions/reconcile';
 import { loadConfig } from '../../shared/config';
 import { createSidecarStore } from '../../shared/oss';
 import type { ReconcileSummary } from '../../shared/reconcile';
 import { sceneJpeg } from '../helpers/images';
-import { partnerClient, readSidecar, startTestStack, stats, type TestStack } from '../helpers/stack';
+import { partnerClient, readSidecar, startTestStack, stats, sYamlWith, type TestStack } from '../helpers/stack';
 
 const run = promisify(execFile);
 const FFMPEG = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
@@ -25,15 +24,17 @@ describe('reconciler (local stack)', () => {
   let dir: string;
   let functionRole: string;
   const logDestination = { write: (line: string) => void stack.logLines.push(line) };
-  const reconcileOnce = async () => (await stack.runner.invoke('reconcile', timerEvent())) as ReconcileSummary;
+  const reconcileOnce = async () => (await stack.runner.invoke(stack.functionName('reconcile'), timerEvent())) as ReconcileSummary;
   const pendingKeys = async () => ((await partnerClient(stack.info, true).listV2({ prefix: 'results/_pending/' }, {})).objects ?? []).map((o) => o.name);
 
   beforeAll(async () => {
     // Ask IMM about a submitted task at once: the test has no 10 minutes to wait.
-    stack = await startTestStack({ functionEnv: { RECONCILE_SUBMITTED_AFTER_SECONDS: '0' } });
+    stack = await startTestStack({
+      functionEnv: { RECONCILE_SUBMITTED_AFTER_SECONDS: '0' },
+      sYamlText: sYamlWith({ 'resources.reconcile.props.triggers.0.triggerConfig.enable': false }),
+    });
     dir = mkdtempSync(path.join(tmpdir(), 'imm-bridge-reconcile-'));
     functionRole = `acs:ram::${stack.deploy.dataAccountId}:role/${stack.deploy.functionRoleName}`;
-    stack.runner.deploy({ name: 'reconcile', roleArn: functionRole, handler: createReconcile({ env: stack.functionEnv, logDestination }), timeoutSeconds: 60 });
   });
   afterAll(async () => {
     jest.restoreAllMocks();
@@ -85,7 +86,7 @@ describe('reconciler (local stack)', () => {
         },
       }),
     });
-    stack.runner.deploy({ name: 'on-upload', roleArn: functionRole, handler: crashing, timeoutSeconds: 4 });
+    stack.runner.deploy({ name: stack.functionName('on-upload'), roleArn: functionRole, handler: crashing, timeoutSeconds: 4 });
     const partner = partnerClient(stack.info, true);
     const before = await stats(stack.info);
     await partner.put('incoming/crash/photo.jpg', await sceneJpeg(160, 120, 3));

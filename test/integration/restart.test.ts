@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sceneJpeg } from '../helpers/images';
-import { partnerClient, readSidecar, startTestStack } from '../helpers/stack';
+import { partnerClient, readSidecar, startTestStack, sYamlWith } from '../helpers/stack';
 
 describe('restart mid-batch (local stack)', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'imm-bridge-restart-'));
@@ -12,7 +12,7 @@ describe('restart mid-batch (local stack)', () => {
 
   it('delivers every accepted upload after a crash and restart', async () => {
     // Prepare
-    const options = { dataDir, functionTimeoutSeconds: 2, retryDelaysMs: [500, 1000, 2000] };
+    const options = { dataDir, sYamlText: sYamlWith({ 'resources.on-upload.props.timeout': 2 }), retryDelaysMs: [500, 1000, 2000] };
     const first = await startTestStack(options);
     const image = await sceneJpeg(160, 120, 12);
     const keys = Array.from({ length: 40 }, (_, i) => `incoming/restart/${i}.jpg`);

@@ -40,7 +40,7 @@ describe('upload to a versioned bucket (local stack)', () => {
     expect(delta('sts:AssumeRole', 'calls')).toBe(0);
     expect(delta('oss:GetBucketVersioning', 'calls')).toBe(1);
     // Not retryable: FC invokes once and does not re-deliver.
-    expect(delta('on-upload', 'invocations')).toBe(1);
+    expect(delta(stack.functionName('on-upload'), 'invocations')).toBe(1);
   });
 });
 
@@ -71,6 +71,6 @@ describe('upload when the function role may not read the versioning state (local
     // Assess
     expect(sidecar).toMatchObject({ status: 'failed', error: { code: 'OssAccessDenied', hint: expect.stringContaining('oss:GetBucketVersioning') } });
     expect((after.calls['imm:DetectImageScore'] ?? 0) - (before.calls['imm:DetectImageScore'] ?? 0)).toBe(0);
-    expect((after.invocations['on-upload'] ?? 0) - (before.invocations['on-upload'] ?? 0)).toBe(1);
+    expect((after.invocations[stack.functionName('on-upload')] ?? 0) - (before.invocations[stack.functionName('on-upload')] ?? 0)).toBe(1);
   });
 });
