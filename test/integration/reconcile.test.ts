@@ -11,7 +11,7 @@ import { loadConfig } from '../../shared/config';
 import { createSidecarStore } from '../../shared/oss';
 import type { ReconcileSummary } from '../../shared/reconcile';
 import { sceneJpeg } from '../helpers/images';
-import { partnerClient, readSidecar, startTestStack, stats, sYamlWith, type TestStack } from '../helpers/stack';
+import { partnerClient, readSidecar, setFaults, startTestStack, stats, sYamlWith, type TestStack } from '../helpers/stack';
 
 const run = promisify(execFile);
 const FFMPEG = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
@@ -42,33 +42,43 @@ describe('reconciler (local stack)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('settles a submitted video whose every IMM notification was lost', async () => {
-    // Prepare: the MNS topic loses every message IMM publishes.
-    const lost = jest.spyOn(stack.topics, 'publish').mockImplementation(() => 'LOST');
+  it('settles every submitted sidecar when every MNS push is dropped, reading only what is pending among 1,000 settled sidecars', async () => {
+    // Prepare: the admin fault drops every push of the task topic's HTTP subscription; 1,000 settled sidecars sit beside.
+    await setFaults(stack.info, [{ service: 'mns', action: 'Push', rate: 1, status: 503, code: 'PushDropped' }]);
     const partner = partnerClient(stack.info, true);
     const video = path.join(dir, 'clip.mp4');
     await run(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10', '-t', '1', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-y', video]);
-    await partner.put('incoming/lost/clip.mp4', video);
+    const keys = ['incoming/lost/a.mp4', 'incoming/lost/b.mp4', 'incoming/lost/c.mp4'];
+    for (let i = 0; i < 1000; i += 100) {
+      await Promise.all(Array.from({ length: 100 }, (_, j) => partner.put(`results/incoming/settled/${i + j}.jpg.json`, Buffer.from(JSON.stringify({ status: 'succeeded', score: 0.5 })))));
+    }
+    await Promise.all(keys.map((key) => partner.put(key, video)));
     await stack.quiescent();
-    const stranded = await readSidecar(partner, 'incoming/lost/clip.mp4');
+    const stranded = await Promise.all(keys.map((key) => readSidecar(partner, key)));
     const markers = await pendingKeys();
     const before = await stats(stack.info);
     // Act
     const summary = await reconcileOnce();
-    const settled = await readSidecar(partner, 'incoming/lost/clip.mp4');
     const after = await stats(stack.info);
+    const settled = await Promise.all(keys.map((key) => readSidecar(partner, key)));
     const next = await reconcileOnce();
+    await setFaults(stack.info, []);
     // Assess
-    expect(lost).toHaveBeenCalledTimes(1);
-    expect(stack.telemetry.stats().invocations['on-task-done'] ?? 0).toBe(0);
-    expect(stranded.status).toBe('submitted');
-    expect(markers).toEqual([`results/_pending/incoming/lost/clip.mp4.${stranded.eTag}.json`]);
-    expect(summary).toEqual({ listed: 1, settled: 1, redriven: 0, dropped: 0, left: 0, errors: 0 });
-    expect(settled).toMatchObject({ status: 'succeeded', taskId: stranded.taskId, submittedAt: stranded.processedAt });
-    expect((after.calls['imm:GetTask'] ?? 0) - (before.calls['imm:GetTask'] ?? 0)).toBe(1);
+    const delta = (name: string) => (after.calls[name] ?? 0) - (before.calls[name] ?? 0);
+    expect(after.calls['mns:Push'] ?? 0).toBeGreaterThanOrEqual(3);
+    expect(after.succeeded['mns:Push'] ?? 0).toBe(0);
+    expect(stranded.map((s) => s.status)).toEqual(['submitted', 'submitted', 'submitted']);
+    expect(markers).toHaveLength(3);
+    expect(summary).toEqual({ listed: 3, settled: 3, redriven: 0, dropped: 0, left: 0, errors: 0 });
+    expect(settled.map((s) => s.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(settled.map((s) => s.taskId)).toEqual(stranded.map((s) => s.taskId));
+    // One list of the pending prefix, and per pending upload its sidecar read twice (reconciler, then taskDone)
+    // and one GetTask: nothing scales with the 1,000 settled sidecars.
+    expect(delta('oss:ListObjectsV2')).toBe(1);
+    expect(delta('oss:GetObject')).toBeLessThanOrEqual(3 * 3);
+    expect(delta('imm:GetTask')).toBe(3);
     expect(await pendingKeys()).toEqual([]);
     expect(next.listed).toBe(0);
-    lost.mockRestore();
   });
 
   it('re-drives an upload whose attempt died holding its claim, after FC\'s retries gave up on the event', async () => {
