@@ -126,6 +126,10 @@ async function checkFunction(fn: FunctionSpecFromYaml, target: DeployTarget, pro
   if (!RUNTIMES.has(fn.runtime)) problems.push(`${at}.runtime \`${fn.runtime}\` is not a Node.js runtime FC 3.0 offers for this code; use \`nodejs20\``);
   if (!/^[^.\s/]+\.[A-Za-z_$][\w$]*$/.test(fn.handler)) problems.push(`${at}.handler \`${fn.handler}\` must be \`<file>.<export>\`, e.g. \`index.handler\``);
   if (!Number.isInteger(fn.timeoutSeconds) || fn.timeoutSeconds < 1 || fn.timeoutSeconds > 86400) problems.push(`${at}.timeout must be a whole number of seconds in [1, 86400]`);
+  if (fn.asyncInvoke.onFailure) {
+    // Not emulated, so refused rather than silently dropped: a user relying on it would never see it fire locally.
+    problems.push(`${at}.asyncInvokeConfig.destinationConfig.onFailure is not emulated by the local FC: events that exhaust their retries go to <data dir>/fc-queue/dead/, and the reconciler re-drives their uploads`);
+  }
   if (!fn.role) problems.push(`${at}.role is required: FC fills context.credentials only for a function with a role, and every imm-bridge function needs them`);
   else {
     const role = target.ram.findRole(fn.role);

@@ -31,6 +31,7 @@ describe('s.yaml mistakes refused when the local stack deploys', () => {
     ['a function role that does not exist', { 'resources.api.props.role': 'acs:ram::1000000000000001:role/imm-bridge-fnn' }, /resources\.api\.props\.role `acs:ram::1000000000000001:role\/imm-bridge-fnn` does not exist/],
     ['another region', { 'resources.api.props.region': 'cn-shanghai' }, /resources\.api\.props\.region `cn-shanghai`/],
     ['code that is not a build output', { 'resources.api.props.code': './src/api' }, /resources\.api\.props\.code `\.\/src\/api` is not the build output/],
+    ['an onFailure destination (not emulated)', { 'resources.on-upload.props.asyncInvokeConfig.destinationConfig': { onFailure: { destination: 'acs:fc:cn-hangzhou:1000000000000001:functions/dlq' } } }, /resources\.on-upload\.props\.asyncInvokeConfig\.destinationConfig\.onFailure is not emulated/],
     ['jwt auth (not emulated)', { [`${HTTP}.triggerConfig.authType`]: 'jwt' }, /authType `jwt` is not emulated/],
   ])('refuses %s at start, naming the field', async (_name, changes, message) => {
     // Prepare
