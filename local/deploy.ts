@@ -156,7 +156,9 @@ async function checkFunction(fn: FunctionSpecFromYaml, target: DeployTarget, pro
       }
       if (arn.region !== target.region) problems.push(`${where}.sourceArn is in region \`${arn.region}\`, the function in \`${target.region}\``);
       if (!trigger.invocationRole) problems.push(`${where}.invocationRole is required: ${trigger.type === 'oss' ? 'OSS' : 'MNS'} invokes the function through it (e.g. acs:ram::<account>:role/${trigger.type === 'oss' ? 'aliyunosseventnotificationrole' : 'aliyunmnsnotificationrole'})`);
-      else if (!target.ram.findRole(trigger.invocationRole)) problems.push(`${where}.invocationRole \`${trigger.invocationRole}\` does not exist in account ${target.accountId}; fc3 does not create a role it is given`);
+      else if (parseArn(trigger.invocationRole)?.account !== target.accountId || !target.ram.findRole(trigger.invocationRole)) {
+        problems.push(`${where}.invocationRole \`${trigger.invocationRole}\` does not exist in account ${target.accountId}; fc3 does not create a role it is given`);
+      }
       if (trigger.type === 'oss') {
         const bucket = arn.resource.split('/')[0];
         const owner = await target.bucketOwner(bucket);

@@ -40,7 +40,7 @@ export interface HttpTriggerOptions {
   authType: 'anonymous' | 'function';
   methods: readonly string[];
   /** For `function`: checks the request's Alibaba Cloud signature and the signer's right to invoke. */
-  authenticate?: (request: { method: string; url: string; headers: IncomingMessage['headersDistinct']; body: Buffer }) => { ok: true } | { ok: false; code: string; message: string };
+  authenticate?: (request: { functionName: string; method: string; url: string; headers: IncomingMessage['headersDistinct']; body: Buffer }) => { ok: true } | { ok: false; code: string; message: string };
 }
 
 export interface TimerTrigger {
@@ -99,6 +99,8 @@ export interface DeliveryRecord {
 }
 
 const MAX_HTTP_BODY = 32 * 1024 * 1024;
+/** The longest delay setTimeout honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class FcRunner {
   private readonly functions = new Map<string, FunctionSpec>();
@@ -168,21 +170,24 @@ export class FcRunner {
    */
   addTimerTrigger(trigger: TimerTrigger): void {
     if (!this.functions.has(trigger.functionName)) throw new Error(`no function \`${trigger.functionName}\` for the timer trigger`);
-    const arm = (after: number) => {
-      const at = trigger.next(after);
+    const arm = (at: number) => {
       if (!Number.isFinite(at) || this.stopped) return;
+      const delay = at - this.now();
+      // setTimeout takes at most 2^31-1 ms (about 24.8 days) and fires at once beyond it: a monthly cron waits in steps.
+      const step = Math.min(Math.max(0, delay), MAX_TIMER_MS);
       const timer = setTimeout(() => {
         this.timers.delete(timer);
         if (this.stopped) return;
+        if (at - this.now() > 0 && step === MAX_TIMER_MS) return arm(at);
         const event = { triggerTime: new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z'), triggerName: trigger.triggerName, payload: trigger.payload };
         this.deliverAsync(trigger.functionName, JSON.stringify(event), `timer/${trigger.triggerName}`);
-        arm(at);
-      }, Math.max(0, at - this.now()));
+        arm(trigger.next(at));
+      }, step);
       // A schedule alone never keeps the process (or a test run) alive.
       timer.unref();
       this.timers.add(timer);
     };
-    arm(this.now());
+    arm(trigger.next(this.now()));
   }
 
   private enqueue(queued: QueuedEvent): void {
@@ -270,7 +275,7 @@ export class FcRunner {
       // Signature authentication happens at FC's gateway: "For requests that do not contain the Authorization field
       // or contain invalid signatures, Function Compute returns HTTP status code 403" (alibabacloud.com/help/doc-detail/148553.htm),
       // and the function is never invoked.
-      const verdict = trigger.authenticate?.({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headersDistinct, body }) ?? { ok: false, code: 'AccessDenied', message: 'no signature verifier' };
+      const verdict = trigger.authenticate?.({ functionName, method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headersDistinct, body }) ?? { ok: false, code: 'AccessDenied', message: 'no signature verifier' };
       if (!verdict.ok) {
         writeJson(res, 403, { ErrorCode: verdict.code, ErrorMessage: verdict.message });
         return;

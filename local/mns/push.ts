@@ -76,6 +76,7 @@ export function retrySchedule(strategy: NotifyStrategy, random: () => number = M
 
 export class HttpPusher {
   private readonly pending = new Set<Promise<void>>();
+  private readonly sleepers = new Set<() => void>();
   readonly pushes: PushRecord[] = [];
   private stopped = false;
 
@@ -101,6 +102,23 @@ export class HttpPusher {
   /** Stops pushing, as a crash of the stack would: messages in flight are lost. */
   stop(): void {
     this.stopped = true;
+    // A retry waiting out MNS's schedule (hours) must not keep the process, or a close, waiting.
+    for (const wake of this.sleepers) wake();
+    this.sleepers.clear();
+  }
+
+  /** A retry's wait, cut short by stop(). */
+  private wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined = undefined;
+      const done = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(done);
+        resolve();
+      };
+      timer = setTimeout(done, ms);
+      this.sleepers.add(done);
+    });
   }
 
   private delays(strategy: NotifyStrategy): number[] {
@@ -112,7 +130,7 @@ export class HttpPusher {
     this.pushes.push(record);
     const delays = this.delays(subscription.notifyStrategy);
     for (let attempt = 0; attempt <= delays.length; attempt++) {
-      if (attempt > 0) await sleep(delays[attempt - 1]);
+      if (attempt > 0) await this.wait(delays[attempt - 1]);
       if (this.stopped) return;
       record.attempts = attempt + 1;
       this.options.telemetry.countCall('mns', 'Push');
@@ -170,7 +188,8 @@ export class HttpPusher {
       .sort()
       .map((name) => `${name}:${headers[name]}\n`)
       .join('');
-    const toSign = `POST\n${headers['content-md5']}\n${headers['content-type']}\n${headers.date}\n${mnsHeaders}${url.pathname}${url.search}`;
+    // CanonicalizedResource is the request path (reference/deploy.md §2, doc-detail/27488); the api verifies the same.
+    const toSign = `POST\n${headers['content-md5']}\n${headers['content-type']}\n${headers.date}\n${mnsHeaders}${url.pathname}`;
     headers.authorization = sign('sha1', Buffer.from(toSign), this.options.privateKey).toString('base64');
     return { headers, body };
   }

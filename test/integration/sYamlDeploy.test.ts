@@ -121,12 +121,20 @@ describe('s.yaml mistakes refused when the local stack deploys', () => {
       };
       const { accessKeyId, accessKeySecret } = stack.info.accounts.data;
       headers.authorization = OpenApiUtil.getAuthorization({ pathname: '/healthz', method: 'GET', query: {}, headers } as never, 'ACS3-HMAC-SHA256', headers['x-acs-content-sha256'], accessKeyId, accessKeySecret);
+      const media = stack.info.accounts.media;
+      const foreign: Record<string, string> = { ...headers, 'x-acs-signature-nonce': `m-${Date.now()}` };
+      delete foreign.authorization;
+      foreign.authorization = OpenApiUtil.getAuthorization({ pathname: '/healthz', method: 'GET', query: {}, headers: foreign } as never, 'ACS3-HMAC-SHA256', headers['x-acs-content-sha256'], media.accessKeyId, media.accessKeySecret);
       // Act
       const signed = await fetch(url, { headers });
       const tampered = await fetch(url, { headers: { ...headers, authorization: headers.authorization.replace(/Signature=\w/, 'Signature=0') } });
+      const otherAccount = await fetch(url, { headers: foreign });
       // Assess
       expect(signed.status).toBe(200);
       expect(tampered.status).toBe(403);
+      // A valid signature by another account's key: FC functions have no resource policy, so it may not invoke.
+      expect(otherAccount.status).toBe(403);
+      expect(await otherAccount.json()).toMatchObject({ ErrorCode: 'AccessDenied', ErrorMessage: expect.stringContaining('fc:InvokeFunction') });
     });
   });
 });
