@@ -119,6 +119,9 @@ const MNS_SERVICE_ACCOUNT_ID = '1999999999999999';
 const MNS_CERT_BUCKET = 'mnstest';
 // ---- end MNS HTTP push ----
 
+/** How long close() waits for MNS pushes still being retried after every task has finished. */
+const CLOSE_PUSH_WAIT_MS = 5000;
+
 const ADMIN_POLICY = { Version: '1', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] };
 // What the system policy AliyunIMMDefaultRolePolicy amounts to for OSS in the media account itself.
 const IMM_SERVICE_ROLE_POLICY = { Version: '1', Statement: [{ Effect: 'Allow', Action: ['oss:*'], Resource: '*' }] };
@@ -135,16 +138,39 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const telemetry = new Telemetry();
   const ram = new Ram(telemetry);
   const deployEnv = options.deployEnv ?? {};
-  const notifyTopic = deployEnv.IMM_NOTIFY_TOPIC || DEMO.notifyTopic;
-  // The cloud resources s.yaml refers to, named as the env file names them (a user creates them before deploying).
+  const externalId = `imm-bridge-${randomBytes(8).toString('hex')}`;
+  const apiToken = randomBytes(24).toString('base64url');
+  const sYamlPath = options.sYamlPath ?? PROJECT_S_YAML;
+  // What a user exports before `s deploy` in this scenario, overridden by the env file; s.yaml is read first, so
+  // the cloud resources seeded below (bucket, project, topic, prefixes) are the ones its functions will name.
+  const bucket = deployEnv.BUCKET || DEMO.bucket;
+  const sYamlEnv: Record<string, string> = {
+    REGION: DEMO.region,
+    BUCKET: bucket,
+    ALLOWED_BUCKETS: bucket,
+    IMM_PROJECT: DEMO.immProject,
+    IMM_ROLE_ARN: `acs:ram::${DEMO.mediaAccountId}:role/${DEMO.operatorRoleName}`,
+    IMM_ROLE_EXTERNAL_ID: externalId,
+    IMM_NOTIFY_TOPIC: DEMO.notifyTopic,
+    API_TOKENS_SHA256: createHash('sha256').update(apiToken).digest('hex'),
+    ...deployEnv,
+  };
+  const deployment = loadDeployment(options.sYamlText ?? readFileSync(sYamlPath, 'utf8'), { env: sYamlEnv, accountId: DEMO.dataAccountId });
+  const fnEnv = deployment.functions[0]?.environment ?? {};
+  const notifyTopic = fnEnv.IMM_NOTIFY_TOPIC || DEMO.notifyTopic;
   const deploy: DeployConfig = {
     ...DEMO,
-    region: deployEnv.REGION || DEMO.region,
-    bucket: deployEnv.BUCKET || DEMO.bucket,
-    immProject: deployEnv.IMM_PROJECT || DEMO.immProject,
+    region: fnEnv.REGION || DEMO.region,
+    bucket,
+    immProject: fnEnv.IMM_PROJECT || DEMO.immProject,
+    inputPrefix: fnEnv.INPUT_PREFIX || DEMO.inputPrefix,
+    resultsPrefix: fnEnv.RESULTS_PREFIX || DEMO.resultsPrefix,
+    outputPrefix: fnEnv.OUTPUT_PREFIX || DEMO.outputPrefix,
     operations: [...IMM_OPERATIONS],
     notifyTopic,
-    externalId: `imm-bridge-${randomBytes(8).toString('hex')}`,
+    // The ExternalId the operator role's trust policy agrees on; a different IMM_ROLE_EXTERNAL_ID in the env file
+    // is then the user's mistake, and fails like one.
+    externalId,
   };
   const policies = generatePolicies(deploy);
 
@@ -223,22 +249,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     });
     runnerRef.current = runner;
 
-    const apiToken = randomBytes(24).toString('base64url');
-    const sYamlPath = options.sYamlPath ?? PROJECT_S_YAML;
-    // What a user exports before `s deploy` in this scenario, overridden by the env file.
-    const sYamlEnv: Record<string, string> = {
-      REGION: deploy.region,
-      BUCKET: deploy.bucket,
-      ALLOWED_BUCKETS: deploy.bucket,
-      IMM_PROJECT: deploy.immProject,
-      IMM_ROLE_ARN: operatorRole.arn,
-      IMM_ROLE_EXTERNAL_ID: deploy.externalId,
-      MEDIA_ACCOUNT_ID: deploy.mediaAccountId,
-      IMM_NOTIFY_TOPIC: notifyTopic,
-      API_TOKENS_SHA256: createHash('sha256').update(apiToken).digest('hex'),
-      ...deployEnv,
-    };
-    const deployment = loadDeployment(options.sYamlText ?? readFileSync(sYamlPath, 'utf8'), { env: sYamlEnv, accountId: deploy.dataAccountId });
     // FC's gateway verifies an `authType: function` request's ACS3 signature, then whether the signer may invoke.
     const triggerVerifier = createAcs3Verifier({ ram, alwaysSigned: ['host', 'x-acs-content-sha256', 'x-acs-date'] });
     const deployed = await deployFromSYaml(deployment, {
@@ -264,6 +274,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       authenticateHttp: (request) => {
         const verdict = triggerVerifier.verify(request);
         if (!verdict.ok) return { ok: false, code: verdict.error.code, message: verdict.error.message };
+        // Then the signer's right to invoke: fc:InvokeFunction on the function, by its own account's policies (FC
+        // functions have no resource policy, so another account's key is refused).
+        const resource = `acs:fc:${deploy.region}:${deploy.dataAccountId}:functions/${request.functionName}`;
+        const decision = verdict.caller.accountId === deploy.dataAccountId ? ram.authorizeIdentity('fc', verdict.caller, 'fc:InvokeFunction', resource).decision : 'ImplicitDeny';
+        if (decision !== 'Allow') return { ok: false, code: 'AccessDenied', message: `${verdict.caller.arn} may not fc:InvokeFunction on ${resource} (${decision})` };
         return { ok: true };
       },
     });
@@ -320,16 +335,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       await new Promise((resolve) => setImmediate(resolve));
       await runner.idle();
     };
-    const quiescent = async () => {
-      // Deliveries start tasks, finished tasks publish notifications, notifications are deliveries: loop until still.
+    /**
+     * Deliveries start tasks, finished tasks publish notifications, notifications are pushes: loop until still.
+     * `pushWaitMs` bounds the wait for pushes MNS keeps retrying (its real schedule lasts hours): past it, the
+     * stack stops waiting for them, as the reconciler would catch their tasks.
+     */
+    const drain = async (pushWaitMs?: number) => {
       for (;;) {
         await settled();
         await imm.tasks.idle();
-        await topics.idle();
+        if (pushWaitMs === undefined) await topics.idle();
+        else await Promise.race([topics.idle(), new Promise((resolve) => setTimeout(resolve, pushWaitMs).unref())]);
         await new Promise((resolve) => setImmediate(resolve));
-        if (!runner.busy && !topics.busy) return;
+        if (!runner.busy && (!topics.busy || pushWaitMs !== undefined)) return;
       }
     };
+    const quiescent = () => drain();
     return {
       info,
       deploy,
@@ -345,8 +366,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       settled,
       redeploy: (envOverrides = {}) => deployed.redeploy(envOverrides),
       close: async () => {
-        // IMM tasks still running, and their notifications, would reach servers about to close.
-        await quiescent();
+        // IMM tasks still running, and their notifications, would reach servers about to close. Then nothing may fire
+        // any more: a timer trigger or a push retry after close would write into a data dir that may be gone.
+        await drain(CLOSE_PUSH_WAIT_MS);
+        runner.stop();
+        pusher.stop();
         await closeAll();
       },
       crash: async () => {
