@@ -169,7 +169,12 @@ function checkTrigger(fn: FunctionSpecFromYaml, i: number, accountId: string, sc
   }
   if (trigger.type === 'timer') {
     try {
-      parseSchedule(trigger.cronExpression);
+      const schedule = parseSchedule(trigger.cronExpression);
+      // FC's docs give intervals in minutes (`@every 4m`, TimerTriggerConfig); whether it takes seconds is
+      // UNVERIFIED, so a deploy must not rely on it. The local stack accepts seconds, for tests (`--local`).
+      if (!local && /^@every/.test(trigger.cronExpression.trim()) && schedule.next(0) < 60_000) {
+        problems.push(`${at}.triggerConfig.cronExpression \`${trigger.cronExpression}\`: FC documents intervals of whole minutes; use at least \`@every 1m\``);
+      }
     } catch (error) {
       problems.push(`${at}.triggerConfig.cronExpression ${(error as Error).message}`);
     }

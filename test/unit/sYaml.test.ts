@@ -95,6 +95,7 @@ describe('check:s-yaml', () => {
       { 'resources.api.props.triggers.1': { triggerName: 'tick', triggerType: 'timer', triggerConfig: { cronExpression: '0 */5 * * *', enable: true } } },
       /triggers\[1\]\.triggerConfig\.cronExpression `0 \*\/5 \* \* \*`: a cron expression has 6 fields/,
     ],
+    ['a timer interval under a minute', { 'resources.reconcile.props.triggers.0.triggerConfig.cronExpression': '@every 10s' }, /cronExpression `@every 10s`: FC documents intervals of whole minutes/],
     ['a numeric environment value', { 'vars.environment.STS_DURATION_SECONDS': 3600 }, /environmentVariables\.STS_DURATION_SECONDS must be a string/],
     ['source maps at cold start', { 'vars.environment.NODE_OPTIONS': '--enable-source-maps' }, /NODE_OPTIONS: --enable-source-maps costs/],
     ['memory not a multiple of 64', { 'resources.api.props.memorySize': 500 }, /multiple of 64/],
