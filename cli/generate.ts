@@ -184,7 +184,10 @@ Media account ${c.mediaAccountId} (owns IMM project ${c.immProject} in ${c.regio
       a custom policy to create and attach to RAM role ${c.operatorRoleName}
 ${notifyLines(c)}
 Then set on every function (s.yaml): IMM_ROLE_ARN=${operatorArn}
-and IMM_ROLE_EXTERNAL_ID=${c.externalId}${c.notifyTopic ? `\nand IMM_NOTIFY_TOPIC=${c.notifyTopic}` : ''}
+and IMM_ROLE_EXTERNAL_ID=${c.externalId}${c.notifyTopic ? `\nand IMM_NOTIFY_TOPIC=${c.notifyTopic}` : ''}${
+  // The session policy lets the session pass only this role (ram:PassRole); the default needs no setting.
+  c.immServiceRoleName && c.immServiceRoleName !== 'AliyunIMMDefaultRole' ? `\nand IMM_SERVICE_ROLE=${c.immServiceRoleName}` : ''
+}
 `;
 }
 

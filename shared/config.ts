@@ -57,8 +57,10 @@ export interface Config {
   claimStaleSeconds: number;
   /** How many records of one OSS event are processed at once. */
   batchConcurrency: number;
-  /** Send a session policy with AssumeRole that allows only the IMM actions in use (default on). */
+  /** Send a session policy with AssumeRole that allows only the IMM actions in use on IMM_PROJECT (default on). */
   sessionPolicy: boolean;
+  /** The IMM project's service role in the media account, which the session policy lets the session pass to IMM. */
+  immServiceRole: string;
   uploadRoutes: UploadRoutes;
   /** MNS topic IMM publishes task results to (the on-task-done trigger listens there); optional. */
   notifyTopic?: string;
@@ -201,6 +203,8 @@ const schema = v.pipe(
       MNS_CERT_URL_PREFIX,
     ),
     IMM_SESSION_POLICY: v.optional(v.picklist(['on', 'off'], 'IMM_SESSION_POLICY must be `on` or `off`'), 'on'),
+    // RAM role names: 1–64 letters, digits, `.` and `-` (RAM CreateRole); the session policy names it in ram:PassRole.
+    IMM_SERVICE_ROLE: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9.-]{1,64}$/, 'IMM_SERVICE_ROLE must be a RAM role name (1–64 letters, digits, `.` or `-`)')), 'AliyunIMMDefaultRole'),
     STS_ENDPOINT: endpoint('STS_ENDPOINT'),
     IMM_ENDPOINT: endpoint('IMM_ENDPOINT'),
     OSS_INTERNAL: v.optional(v.picklist(['on', 'off'], 'OSS_INTERNAL must be `on` or `off`'), 'on'),
@@ -247,6 +251,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     claimStaleSeconds: e.CLAIM_STALE_SECONDS,
     batchConcurrency: e.BATCH_CONCURRENCY,
     sessionPolicy: e.IMM_SESSION_POLICY === 'on',
+    immServiceRole: e.IMM_SERVICE_ROLE,
     uploadRoutes: routes.routes,
     notifyTopic: e.IMM_NOTIFY_TOPIC || undefined,
     reconcileSubmittedAfterSeconds: e.RECONCILE_SUBMITTED_AFTER_SECONDS,

@@ -23,6 +23,8 @@ export interface HintContext {
   action?: string;
   projectName?: string;
   operatorRoleArn?: string;
+  /** IMM: the project's service role (IMM_SERVICE_ROLE), which the caller passes to IMM. */
+  serviceRoleName?: string;
 }
 
 export interface KnownError {
@@ -229,6 +231,24 @@ export const KNOWN_ERRORS: readonly KnownError[] = [
 
   // ---- IMM ------------------------------------------------------------------------------------------------
   // IMM's table (IMM_ERRORS) documents only its 400 rows; the access rows below are field reports, marked.
+  {
+    service: 'imm',
+    code: 'AccessDenied',
+    message: /ram:PassRole/i,
+    documented: { status: 403, message: 'You are not authorized to operate on the specified resources. ({detail naming ram:PassRole})' },
+    source:
+      'field report of IMM\'s RAM refusal (reference/imm-sts.md §6, status UNVERIFIED); PassRole on the service role: OSS "use IMM features" policy and shared/policy/immGrants.ts (OPERATIONS_PASSING_SERVICE_ROLE)',
+    ours: { code: 'ImmPassRoleDenied', status: 403 },
+    hint: (c) => {
+      const role = c.operatorRoleArn ? `the operator role \`${c.operatorRoleArn}\`` : "the function's role";
+      const account = /^acs:ram::(\d+):role\//.exec(c.operatorRoleArn ?? '')?.[1] ?? '<media-account-id>';
+      return (
+        `IMM acts as the project's service role for ${c.action ?? 'this operation'}, so the caller must be allowed to pass it: in the media account, allow ${role} ` +
+        `\`ram:PassRole\` on \`acs:ram::${account}:role/${c.serviceRoleName ?? 'AliyunIMMDefaultRole'}\` (the PassImmServiceRole statement \`policy generate\` writes); ` +
+        `the session policy imm-bridge sends allows the same, for the role IMM_SERVICE_ROLE names, which must be the project's service role`
+      );
+    },
+  },
   {
     service: 'imm',
     code: '*',

@@ -100,9 +100,11 @@ export interface ImmErrorContext {
   projectName: string;
   sourceUri?: string;
   operatorRoleArn?: string;
+  /** The project's service role (IMM_SERVICE_ROLE), named by the hint for a missing ram:PassRole. */
+  serviceRoleName?: string;
 }
 
-export function createImmClient(credentials: Credentials, config: Pick<Config, 'region' | 'immEndpoint' | 'immRoleArn'>, clientOptions: ImmClientOptions = {}): ImmClient {
+export function createImmClient(credentials: Credentials, config: Pick<Config, 'region' | 'immEndpoint' | 'immRoleArn'> & Partial<Pick<Config, 'immServiceRole'>>, clientOptions: ImmClientOptions = {}): ImmClient {
   const call = clientOptions.call ?? openApiCaller(credentials, config);
   const retrying = (isRetryable: (info: SdkErrorInfo) => boolean): CallImm => (action, query, options) =>
     withRetry(() => call(action, query), { ...DEFAULT_RETRY, ...clientOptions.retry, deadline: options?.deadline, isRetryable: (e) => isRetryable(sdkErrorInfo(e)) });
@@ -112,7 +114,7 @@ export function createImmClient(credentials: Credentials, config: Pick<Config, '
   const create = retrying((info) => info.code.includes('Throttling') || info.statusCode === 429 || info.statusCode === 503);
   const run = (caller: CallImm, context: ImmErrorContext, query: Query, options?: CallOptions) =>
     callWithMapping((action, q) => caller(action, q, options), context, query);
-  const errorContext = (action: string, projectName: string, sourceUri?: string): ImmErrorContext => ({ action, projectName, sourceUri, operatorRoleArn: config.immRoleArn });
+  const errorContext = (action: string, projectName: string, sourceUri?: string): ImmErrorContext => ({ action, projectName, sourceUri, operatorRoleArn: config.immRoleArn, serviceRoleName: config.immServiceRole });
   return {
     async detectImageScore({ projectName, sourceUri }, options) {
       const body = await run(read, errorContext('DetectImageScore', projectName, sourceUri), { ProjectName: projectName, SourceURI: sourceUri }, options);
@@ -281,7 +283,7 @@ export function immError(error: unknown, context: ImmErrorContext): AppError {
   const known = findKnownError('imm', info);
   if (known && known.ours.code !== 'BucketDeniedImm') {
     const message = known.ours.code === 'ObjectNotFound' ? `the object${where.replace(' on', '')} does not exist` : `IMM ${context.action}${where}: ${info.code}: ${info.message}`;
-    return knownAppError(known, message, { action: context.action, projectName: context.projectName, operatorRoleArn: context.operatorRoleArn }, error);
+    return knownAppError(known, message, { action: context.action, projectName: context.projectName, operatorRoleArn: context.operatorRoleArn, serviceRoleName: context.serviceRoleName }, error);
   }
   if (known || info.code === 'OSSAccessDenied') {
     // The bucket (not RAM) refused IMM's service role: the fix is a bucket policy statement for that bucket.

@@ -1,6 +1,7 @@
 // Decides which IMM operation an uploaded object gets, from its extension and the routing table in config
 // (UPLOAD_ROUTES): images are scored, videos and audio converted, documents get a first-page thumbnail.
-import type { UploadRoutes } from './config';
+import type { Config, UploadRoutes } from './config';
+import { accountOfRoleArn, IMM_OPERATIONS, immGrantStatements } from './policy/immGrants';
 
 export type Job =
   | { operation: 'DetectImageScore' }
@@ -39,17 +40,21 @@ export function jobFor(key: string, routes: UploadRoutes): Job {
   return { operation: 'CreateMediaConvertTask', container: route };
 }
 
-/** The IMM actions this build calls; the AssumeRole session policy allows exactly these. */
-export const IMM_ACTIONS_IN_USE = [
-  'imm:DetectImageScore',
-  'imm:CreateMediaConvertTask',
-  'imm:CreateOfficeConversionTask',
-  'imm:GenerateWebofficeToken',
-  'imm:RefreshWebofficeToken',
-  'imm:GetTask',
-] as const;
-
-/** Session policy for AssumeRole: even if the operator role allows more, these credentials can only do this. */
-export function immSessionPolicy(): string {
-  return JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: [...IMM_ACTIONS_IN_USE], Resource: '*' }] });
+/**
+ * Session policy for AssumeRole: the statements `policy generate` writes into the operator role's policy
+ * (shared/policy/immGrants.ts), for IMM_PROJECT in the media account that owns IMM_ROLE_ARN. Even if the operator role
+ * allows more (other projects, other actions, other roles to pass), these credentials can only do this. Undefined
+ * without IMM_ROLE_ARN: the function then calls IMM with its own credentials and assumes nothing.
+ */
+export function immSessionPolicy(config: Pick<Config, 'immRoleArn' | 'region' | 'immProject' | 'immServiceRole'>): string | undefined {
+  const mediaAccountId = config.immRoleArn ? accountOfRoleArn(config.immRoleArn) : undefined;
+  if (!mediaAccountId) return undefined;
+  const Statement = immGrantStatements({
+    region: config.region,
+    mediaAccountId,
+    immProject: config.immProject,
+    operations: IMM_OPERATIONS,
+    immServiceRoleName: config.immServiceRole,
+  });
+  return JSON.stringify({ Version: '1', Statement });
 }

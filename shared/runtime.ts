@@ -42,7 +42,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const provider = new CredentialsProvider({
     roleArn: config.immRoleArn,
     externalId: config.immRoleExternalId,
-    sessionPolicy: config.sessionPolicy ? immSessionPolicy() : undefined,
+    sessionPolicy: config.sessionPolicy ? immSessionPolicy(config) : undefined,
     durationSeconds: config.stsDurationSeconds,
     assumeRole: options.assumeRole ?? createStsAssumeRole(config),
     now: options.now,

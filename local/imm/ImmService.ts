@@ -1,11 +1,12 @@
 // Service layer of the offline IMM: what every operation shares. Parameters are checked first (400),
 // then the project is looked up in the caller's own account (404: IMM has no resource policies, so
 // another account's project is simply not there), then RAM decides whether the caller may
-// `imm:<Action>` the project (403), and only then does the action run.
-import type { ConditionContext } from '../../shared/policy';
+// `imm:<Action>` the project (403), then, for an operation that makes IMM act as the project's service role,
+// whether the caller may `ram:PassRole` that role (403), and only then does the action run.
+import { immServiceRoleArn, passesServiceRole, type ConditionContext } from '../../shared/policy';
 import type { Caller, Ram } from '../ram';
 import { IMM_ACTIONS, type ImmAction } from './actions';
-import type { DataAccess } from './DataAccess';
+import { IMM_SERVICE_PRINCIPAL, type DataAccess } from './DataAccess';
 import { createFfmpegRunner, type FfmpegRunner } from './ffmpeg';
 import { immErrors } from './errors';
 import { parseCredentialConfig, requireString, type Params } from './params';
@@ -86,10 +87,26 @@ export class ImmService {
       const why = [...result.explanation, ...result.errors.map((e) => `${e.path}: ${e.message}`)].join('; ');
       throw immErrors.accessDenied(`${caller.arn} was denied ${ramAction} on ${resource} (${result.decision}): ${why}`);
     }
+    if (passesServiceRole(call.action)) this.authorizePassRole(caller, credentialConfig?.ServiceRole ?? project.serviceRole, project.accountId, context);
 
     return action.run(
       { caller, project, credentialConfig, data: this.options.data, region: this.options.region, requestId: call.requestId, now: this.now, tasks: this.tasks, ffmpeg: this.ffmpeg, weboffice: this.weboffice, host: call.host ?? 'localhost' },
       input,
     );
+  }
+
+  /**
+   * The caller hands IMM a role to act as, so RAM must let the caller pass it: `ram:PassRole` on the role, checked
+   * like any identity action (a session's session policy included). Which operations check it, and why, is
+   * documented in shared/policy/immGrants.ts (OPERATIONS_PASSING_SERVICE_ROLE; IMM's docs leave it open). The context
+   * carries `acs:Service` = IMM, the key IMM's own PassRole example conditions on
+   * (help.aliyun.com/zh/imm/user-guide/custom-permissions-for-document-conversion).
+   */
+  private authorizePassRole(caller: Caller, roleName: string, accountId: string, context: ConditionContext): void {
+    const roleArn = immServiceRoleArn(accountId, roleName);
+    const result = this.options.ram.authorizeIdentity('imm', caller, 'ram:PassRole', roleArn, { ...context, 'acs:Service': IMM_SERVICE_PRINCIPAL });
+    if (result.decision === 'Allow') return;
+    const why = [...result.explanation, ...result.errors.map((e) => `${e.path}: ${e.message}`)].join('; ');
+    throw immErrors.passRoleDenied(`${caller.arn} was denied ram:PassRole on ${roleArn} (${result.decision}), which IMM acts as for this operation: ${why}`);
   }
 }

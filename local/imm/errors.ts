@@ -24,6 +24,8 @@ export const immErrors = {
   resourceNotFound: (resourceType: string, detail: string) => new ImmError(404, 'ResourceNotFound', `The specified resource ${resourceType} is not found. (${detail})`),
   /** RAM refused the caller. Status 403 (UNVERIFIED for IMM); the sentence is the one field reports quote. */
   accessDenied: (detail: string) => new ImmError(403, 'AccessDenied', `You are not authorized to operate on the specified resources: ${detail}`),
+  /** The same refusal when the missing grant is `ram:PassRole` on the role IMM would act as; the detail names it. */
+  passRoleDenied: (detail: string) => new ImmError(403, 'AccessDenied', `You are not authorized to operate on the specified resources: ${detail}`),
   /**
    * OSS refused IMM's own identity. Field reports show "File access forbidden" (with status 400, UNVERIFIED);
    * the emulator answers 403 so that callers see an access problem, and keeps the documented words first.

@@ -1,17 +1,8 @@
 // Generates every policy the cross-account flow needs (DESIGN §1) from one deployment description,
 // each granting the least the flow uses. The local stack seeds itself from exactly these documents.
+import { DEFAULT_IMM_SERVICE_ROLE, immGrantStatements, type ImmOperation } from './immGrants';
 
-/** The IMM operations imm-bridge calls (DESIGN §3.3); each becomes one `imm:` action of the operator role. */
-export const IMM_OPERATIONS = [
-  'DetectImageScore',
-  'CreateMediaConvertTask',
-  'CreateOfficeConversionTask',
-  'GenerateWebofficeToken',
-  'RefreshWebofficeToken',
-  'GetTask',
-] as const;
-
-export type ImmOperation = (typeof IMM_OPERATIONS)[number];
+export { IMM_OPERATIONS, type ImmOperation } from './immGrants';
 
 export interface DeployConfig {
   region: string;
@@ -100,7 +91,7 @@ export const PENDING_DIR = '_pending/';
 const WRITING_OPERATIONS: readonly ImmOperation[] = ['CreateMediaConvertTask', 'CreateOfficeConversionTask'];
 
 export function generatePolicies(c: DeployConfig): GeneratedPolicies {
-  const serviceRole = c.immServiceRoleName ?? 'AliyunIMMDefaultRole';
+  const serviceRole = c.immServiceRoleName ?? DEFAULT_IMM_SERVICE_ROLE;
   const operatorRoleArn = `acs:ram::${c.mediaAccountId}:role/${c.operatorRoleName}`;
   const objects = (prefix: string) => `acs:oss:*:${c.dataAccountId}:${c.bucket}/${prefix}*`;
   const immPrincipal = `arn:sts::${c.mediaAccountId}:assumed-role/${serviceRole}/*`;
@@ -151,20 +142,10 @@ export function generatePolicies(c: DeployConfig): GeneratedPolicies {
         },
       ],
     },
+    // The same statements the function sends as its AssumeRole session policy (shared/jobs.ts): one source.
     operatorRolePolicy: {
       Version: '1',
-      Statement: [
-        {
-          Sid: 'UseImmProject',
-          Effect: 'Allow',
-          Action: [...new Set(c.operations)].map((op) => `imm:${op}`),
-          Resource: [`acs:imm:${c.region}:${c.mediaAccountId}:project/${c.immProject}`],
-        },
-        // IMM acts as the project's service role; passing it is part of calling IMM on the project. The role name is
-        // written as the role is named: the engine compares resource ARNs case-sensitively (the OSS doc's example
-        // lower-cases it, ref §1.3).
-        { Sid: 'PassImmServiceRole', Effect: 'Allow', Action: ['ram:PassRole'], Resource: [`acs:ram::${c.mediaAccountId}:role/${serviceRole}`] },
-      ],
+      Statement: immGrantStatements({ region: c.region, mediaAccountId: c.mediaAccountId, immProject: c.immProject, operations: c.operations, immServiceRoleName: serviceRole }),
     },
     ...(c.notifyTopic
       ? {

@@ -9,6 +9,17 @@ export { matchWildcard } from './wildcard';
 export { inferPolicyKind, lintPolicy } from './lint';
 export type { Finding, Severity } from './lint';
 export { generatePolicies, IMM_OPERATIONS, mnsHttpSubscription, NOTIFICATIONS_PATH } from './generate';
+export {
+  accountOfRoleArn,
+  DEFAULT_IMM_SERVICE_ROLE,
+  immGrantStatements,
+  immProjectArn,
+  immProjectResources,
+  immServiceRoleArn,
+  OPERATIONS_PASSING_SERVICE_ROLE,
+  passesServiceRole,
+} from './immGrants';
+export type { ImmGrantScope, ImmGrantStatement } from './immGrants';
 export type { DeployConfig, GeneratedPolicies, ImmOperation, MnsHttpSubscription, PolicyDocument } from './generate';
 export type { ProblemCode } from './problems';
 export type * from './types';

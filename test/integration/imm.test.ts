@@ -44,7 +44,7 @@ async function startClouds(options: { reader?: ObjectReader; ossEndpoint?: strin
     ram.addAccount(MEDIA, 'media');
   }
   const fn = ram.addUser(DATA, 'fn', [allow('sts:AssumeRole', OPERATOR_ARN)]);
-  ram.addRole(MEDIA, 'imm-bridge-operator', OPERATOR_TRUST, [allow('imm:DetectImageScore', `acs:imm:*:${MEDIA}:project/immtest`)]);
+  ram.addRole(MEDIA, 'imm-bridge-operator', OPERATOR_TRUST, [allow('imm:DetectImageScore', `acs:imm:*:${MEDIA}:project/immtest`), allow('ram:PassRole', `acs:ram::${MEDIA}:role/AliyunIMMDefaultRole`)]);
   ram.addRole(MEDIA, 'AliyunIMMDefaultRole', IMM_TRUST, [allow('oss:*')]);
   const sts: StsEmulator = createStsEmulator({ ram, telemetry, region: REGION });
   const imm: ImmEmulator = createImmEmulator({ ram, telemetry, region: REGION, sts: sts.service, ossEndpoint: options.ossEndpoint ?? 'http://localhost:1', readObject: options.reader });

@@ -105,7 +105,7 @@ describe('imm emulator media conversion', () => {
     const admin = ram.addUser(DATA, 'admin', [allow('oss:*')]);
     const fn = ram.addUser(DATA, 'fn', [allow('sts:AssumeRole', OPERATOR_ARN)]);
     reader = ram.addUser(MEDIA, 'task-reader', [allow('imm:GetTask', PROJECT_ARN)]);
-    ram.addRole(MEDIA, 'imm-bridge-operator', OPERATOR_TRUST, [allow(['imm:CreateMediaConvertTask', 'imm:GetTask'], PROJECT_ARN)]);
+    ram.addRole(MEDIA, 'imm-bridge-operator', OPERATOR_TRUST, [allow(['imm:CreateMediaConvertTask', 'imm:GetTask'], PROJECT_ARN), allow('ram:PassRole', `acs:ram::${MEDIA}:role/AliyunIMMDefaultRole`)]);
     ram.addRole(MEDIA, 'AliyunIMMDefaultRole', IMM_TRUST, [allow('oss:*')]);
 
     oss = createOssEmulator({ ram, telemetry, dataDir: path.join(workDir, 'oss'), region: REGION });

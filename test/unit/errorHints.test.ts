@@ -241,9 +241,25 @@ describe('IMM errors', () => {
     { text: 'ResourceNotFound (OSSObject)', code: 'ResourceNotFound', message: 'The specified resource OSSObject is not found.', status: 400, expected: { code: 'ObjectNotFound', statusCode: 404 } },
     // Field report only (reference/imm-sts.md §6): "File access forbidden." with 400.
     { text: 'File access forbidden', code: 'InvalidArgument', message: 'File access forbidden.', status: 400, expected: { code: 'BucketDeniedImm', statusCode: 403, hint: [/bucket policy of `test-bucket-2024`/, /AliyunIMMDefaultRole/] } },
+    // The local IMM's PassRole refusal (IMM's RAM-refusal sentence, then RAM's detail naming the action).
+    {
+      text: 'AccessDenied (ram:PassRole)',
+      code: 'AccessDenied',
+      message: `You are not authorized to operate on the specified resources: ${ROLE.replace('acs:ram::', 'arn:sts::').replace(':role/', ':assumed-role/')}/s was denied ram:PassRole on acs:ram::2000000000000002:role/AliyunIMMDefaultRole (ImplicitDeny)`,
+      status: 403,
+      expected: { code: 'ImmPassRoleDenied', statusCode: 403, hint: [/allow the operator role `acs:ram::2000000000000002:role\/imm-bridge-operator` `ram:PassRole` on `acs:ram::2000000000000002:role\/AliyunIMMDefaultRole`/, /PassImmServiceRole/, /IMM_SERVICE_ROLE/] },
+    },
+    // Any other RAM refusal keeps naming the imm: action.
+    {
+      text: 'AccessDenied (imm action)',
+      code: 'AccessDenied',
+      message: 'You are not authorized to operate on the specified resources: … was denied imm:DetectImageScore on acs:imm:cn-hangzhou:2000000000000002:project/immtest (ImplicitDeny)',
+      status: 403,
+      expected: { code: 'ImmAccessDenied', statusCode: 403, hint: [/`imm:DetectImageScore`/] },
+    },
   ])('maps $text', ({ code, message, status, expected }) => {
     // Act
-    const error: AppError = immError(popError(code, message, status), context);
+    const error: AppError = immError(popError(code, message, status), { ...context, operatorRoleArn: ROLE });
     // Assess
     expect(error).toMatchObject({ code: expected.code, statusCode: expected.statusCode });
     for (const pattern of expected.hint ?? []) expect(error.hint).toMatch(pattern);

@@ -6,7 +6,7 @@ import { ImmService, type ImmCall } from '../../local/imm/ImmService';
 import type { ObjectReader, ReaderCredentials } from '../../local/imm/ossReader';
 import { ProjectRegistry } from '../../local/imm/ProjectRegistry';
 import { scoreImage } from '../../local/imm/score';
-import { Ram, type AccessKey, type Caller } from '../../local/ram';
+import { mustParse, Ram, type AccessKey, type Caller } from '../../local/ram';
 import { StsService } from '../../local/sts';
 import { Telemetry } from '../../local/telemetry';
 import { sceneJpeg } from '../helpers/images';
@@ -17,6 +17,7 @@ const MEDIA = '2000000000000002';
 const REGION = 'cn-hangzhou';
 const SOURCE = 'oss://test-bucket-2024/incoming/photo.jpg';
 const IMM_TRUST = { Version: '1', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: ['imm.aliyuncs.com'] } }] };
+const SERVICE_ROLE = `acs:ram::${MEDIA}:role/AliyunIMMDefaultRole`;
 const allow = (action: string | string[], resource = '*') => ({ Version: '1', Statement: [{ Effect: 'Allow', Action: action, Resource: resource }] });
 
 /** Fails like ali-oss does: an Error with OSS's code and status. */
@@ -41,7 +42,7 @@ describe('ImmService', () => {
     ram.addAccount(DATA, 'data');
     ram.addAccount(MEDIA, 'media');
     ram.addRole(MEDIA, 'AliyunIMMDefaultRole', IMM_TRUST, [allow('oss:*')]);
-    operator = ram.addUser(MEDIA, 'operator', [allow('imm:DetectImageScore', `acs:imm:*:${MEDIA}:project/immtest`)]);
+    operator = ram.addUser(MEDIA, 'operator', [allow('imm:DetectImageScore', `acs:imm:*:${MEDIA}:project/immtest`), allow('ram:PassRole', SERVICE_ROLE)]);
     sts = new StsService(ram);
     projects = new ProjectRegistry(REGION);
     projects.create(MEDIA, 'immtest');
@@ -152,6 +153,58 @@ describe('ImmService', () => {
     expect(error.message).toContain(`acs:ram::${MEDIA}:user/intern was denied imm:DetectImageScore on acs:imm:${REGION}:${MEDIA}:project/immtest (ImplicitDeny)`);
     expect(error.message).toContain('identity: ImplicitDeny');
     expect(reader).not.toHaveBeenCalled();
+  });
+
+  it('refuses a caller that may use the project but not pass its service role, naming ram:PassRole, before reading', async () => {
+    // Prepare
+    const scorer = ram.addUser(MEDIA, 'scorer', [allow('imm:DetectImageScore', `acs:imm:*:${MEDIA}:project/immtest`)]);
+
+    // Act
+    const error = await failure(score({}, scorer.caller));
+
+    // Assess
+    expect(error).toMatchObject({ status: 403, code: 'AccessDenied' });
+    expect(error.message).toContain(`acs:ram::${MEDIA}:user/scorer was denied ram:PassRole on ${SERVICE_ROLE} (ImplicitDeny)`);
+    expect(reader).not.toHaveBeenCalled();
+  });
+
+  it('refuses a role session whose session policy leaves out ram:PassRole, although the role allows it', async () => {
+    // Prepare
+    const trust = { Version: '1', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { RAM: [`acs:ram::${MEDIA}:root`] } }] };
+    const role = ram.addRole(MEDIA, 'op-role', trust, [allow(['imm:DetectImageScore', 'ram:PassRole'])]);
+    const sessionPolicy = mustParse(allow('imm:DetectImageScore', `acs:imm:*:${MEDIA}:project/immtest`), 'identity');
+    const withPass = mustParse({ Version: '1', Statement: [...allow('imm:DetectImageScore').Statement, ...allow('ram:PassRole', SERVICE_ROLE).Statement] }, 'identity');
+
+    // Act
+    const error = await failure(score({}, ram.issueSession(role, 's1', 900, sessionPolicy).caller));
+    const body = await score({}, ram.issueSession(role, 's2', 900, withPass).caller);
+
+    // Assess
+    expect(error.message).toContain(`was denied ram:PassRole on ${SERVICE_ROLE} (ImplicitDeny)`);
+    expect(error.message).toContain('session policy: ImplicitDeny');
+    expect(body).toHaveProperty('ImageScore');
+  });
+
+  it('checks ram:PassRole on the role a CredentialConfig names instead of the project\'s', async () => {
+    // Prepare
+    ram.addRole(MEDIA, 'imm-custom', IMM_TRUST, [allow('oss:*')]);
+
+    // Act
+    const error = await failure(score({ CredentialConfig: JSON.stringify({ ServiceRole: 'imm-custom' }) }));
+
+    // Assess
+    expect(error.message).toContain(`was denied ram:PassRole on acs:ram::${MEDIA}:role/imm-custom`);
+  });
+
+  it('asks no ram:PassRole for GetTask, which only reads what an earlier call started', async () => {
+    // Prepare
+    const watcher = ram.addUser(MEDIA, 'watcher', [allow('imm:GetTask', `acs:imm:*:${MEDIA}:project/immtest`)]);
+
+    // Act
+    const error = await failure(call({ ProjectName: 'immtest', TaskType: 'MediaConvert', TaskId: 'MediaConvert-none' }, watcher.caller, 'GetTask'));
+
+    // Assess: past RAM, the task simply is not there
+    expect(error).toMatchObject({ status: 404, code: 'ResourceNotFound' });
   });
 
   it('says the bucket denied IMM service role when OSS refuses the read', async () => {

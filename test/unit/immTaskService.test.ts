@@ -33,7 +33,7 @@ describe('CreateMediaConvertTask in ImmService', () => {
     const ram = new Ram(new Telemetry());
     ram.addAccount(MEDIA, 'media');
     ram.addRole(MEDIA, 'AliyunIMMDefaultRole', IMM_TRUST, [allow('oss:*')]);
-    operator = ram.addUser(MEDIA, 'operator', [allow(['imm:CreateMediaConvertTask', 'imm:GetTask'], `acs:imm:*:${MEDIA}:project/immtest`)]);
+    operator = ram.addUser(MEDIA, 'operator', [allow(['imm:CreateMediaConvertTask', 'imm:GetTask'], `acs:imm:*:${MEDIA}:project/immtest`), allow('ram:PassRole', `acs:ram::${MEDIA}:role/AliyunIMMDefaultRole`)]);
     projects = new ProjectRegistry(REGION);
     projects.create(MEDIA, 'immtest');
     tasks = createTaskRegistry();

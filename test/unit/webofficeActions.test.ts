@@ -34,7 +34,7 @@ describe('WebOffice actions', () => {
     ram = new Ram(new Telemetry());
     ram.addAccount(MEDIA, 'media');
     ram.addRole(MEDIA, 'AliyunIMMDefaultRole', IMM_TRUST, [allow('oss:*')]);
-    operator = ram.addUser(MEDIA, 'operator', [allow(['imm:GenerateWebofficeToken', 'imm:RefreshWebofficeToken'], `acs:imm:*:${MEDIA}:project/immtest`)]);
+    operator = ram.addUser(MEDIA, 'operator', [allow(['imm:GenerateWebofficeToken', 'imm:RefreshWebofficeToken'], `acs:imm:*:${MEDIA}:project/immtest`), allow('ram:PassRole', `acs:ram::${MEDIA}:role/AliyunIMMDefaultRole`)]);
     const projects = new ProjectRegistry(REGION);
     projects.create(MEDIA, 'immtest');
     reader = jest.fn<ReturnType<ObjectReader>, Parameters<ObjectReader>>(async () => PDF);
