@@ -46,10 +46,19 @@ export function validateKey(key: string): void {
  * (`InvalidKey`). A trailing `/` (a folder marker) is no empty segment.
  */
 export function keyProblem(key: string): string | undefined {
-  if (/[\u0000-\u001f\u007f]/.test(key)) return 'the object key contains control characters';
-  if (key.split(/[/\\]/).some((segment) => segment === '..' || segment === '.')) return 'the object key must not contain `.` or `..` path segments';
+  if (hasControlCharacter(key)) return 'the object key contains control characters';
+  if (hasDotSegment(key)) return 'the object key must not contain `.` or `..` path segments';
   if (key.includes('//')) return 'the object key must not contain an empty path segment (`//`)';
   return undefined;
+}
+
+export function hasControlCharacter(key: string): boolean {
+  return /[\u0000-\u001f\u007f]/.test(key);
+}
+
+/** `\` counts as a separator too: a WHATWG URL treats it as `/` in http(s) paths. */
+export function hasDotSegment(key: string): boolean {
+  return key.split(/[/\\]/).some((segment) => segment === '..' || segment === '.');
 }
 
 export function formatOssUri(location: OssLocation): string {
