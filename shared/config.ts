@@ -52,6 +52,13 @@ export interface Config {
   resultsPrefix: string;
   outputPrefix: string;
   apiTokenHashes: readonly string[];
+  /**
+   * The key prefixes the api serves (API_PREFIXES; default: INPUT_PREFIX alone). A `uri` outside them is refused
+   * with 403 before any STS or IMM call (shared/scope.ts): IMM's read grant may cover the whole bucket.
+   */
+  apiPrefixes: readonly string[];
+  /** `readonly: false` on POST /documents/preview (an editable WebOffice session) is refused unless this is on. */
+  previewAllowEdit: boolean;
   stsDurationSeconds: number;
   /** Lifetime of a claim when the FC context gives no function timeout to derive its deadline from. */
   claimStaleSeconds: number;
@@ -81,6 +88,7 @@ export interface Config {
   ossInternal: boolean;
 }
 
+const DEFAULT_PREFIXES = { input: 'incoming/', results: 'results/', output: 'converted/' } as const;
 const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 const ROLE_ARN = /^acs:ram::\d+:role\/[A-Za-z0-9._-]{1,64}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
@@ -125,6 +133,44 @@ const wholeNumber = (name: string, min: number, max: number, fallback: number) =
     String(fallback),
   );
 
+/**
+ * One message for what is wrong with an API_PREFIXES entry, or undefined: a key prefix ending in `/`, whose
+ * segments are neither empty nor `.`/`..` and hold no control character (the same rule as an object key's).
+ */
+export function apiPrefixProblem(prefix: string): string | undefined {
+  if (!prefix.endsWith('/') || prefix.startsWith('/') || prefix.startsWith('\\')) return `API_PREFIXES: \`${prefix.slice(0, 80)}\` must be a key prefix ending in \`/\`, such as \`incoming/\``;
+  const segments = prefix.slice(0, -1).split(/[/\\]/);
+  if (/[\u0000-\u001f\u007f]/.test(prefix) || segments.some((s) => s === '' || s === '.' || s === '..')) {
+    return `API_PREFIXES: \`${prefix.slice(0, 80)}\` must not hold empty, \`.\` or \`..\` segments or control characters`;
+  }
+  return undefined;
+}
+
+const overlaps = (a: string, b: string): boolean => a.startsWith(b) || b.startsWith(a);
+
+/**
+ * API_PREFIXES over its default (INPUT_PREFIX alone), with one message per problem. RESULTS_PREFIX holds sidecars and
+ * claims, OUTPUT_PREFIX what IMM wrote: serving either would let a token holder read or convert the deployment's
+ * own writes, so neither may overlap an API prefix.
+ */
+export function parseApiPrefixes(raw: string | undefined, prefixes: { input: string; results: string; output: string }): { prefixes: string[]; problems: string[] } {
+  if (raw === undefined) return { prefixes: [prefixes.input], problems: [] };
+  const entries = list(raw);
+  if (entries.length === 0) return { prefixes: [], problems: ['API_PREFIXES must list at least one key prefix, or be unset'] };
+  const problems: string[] = [];
+  for (const entry of entries) {
+    const problem = apiPrefixProblem(entry);
+    if (problem) problems.push(problem);
+    for (const [name, value] of [
+      ['RESULTS_PREFIX', prefixes.results],
+      ['OUTPUT_PREFIX', prefixes.output],
+    ] as const) {
+      if (overlaps(entry, value)) problems.push(`API_PREFIXES: \`${entry.slice(0, 80)}\` overlaps ${name} \`${value}\``);
+    }
+  }
+  return { prefixes: entries, problems };
+}
+
 /** Under RESULTS_PREFIX: the markers of uploads whose sidecar is not final yet (shared/pending.ts). */
 export const PENDING_DIR = '_pending/';
 /**
@@ -167,9 +213,9 @@ const schema = v.pipe(
       ),
       '',
     ),
-    INPUT_PREFIX: prefix('INPUT_PREFIX', 'incoming/'),
-    RESULTS_PREFIX: prefix('RESULTS_PREFIX', 'results/'),
-    OUTPUT_PREFIX: prefix('OUTPUT_PREFIX', 'converted/'),
+    INPUT_PREFIX: prefix('INPUT_PREFIX', DEFAULT_PREFIXES.input),
+    RESULTS_PREFIX: prefix('RESULTS_PREFIX', DEFAULT_PREFIXES.results),
+    OUTPUT_PREFIX: prefix('OUTPUT_PREFIX', DEFAULT_PREFIXES.output),
     API_TOKENS_SHA256: v.optional(
       v.pipe(
         v.string(),
@@ -178,6 +224,9 @@ const schema = v.pipe(
       ),
       '',
     ),
+    // Checked apart (parseApiPrefixes), so that an overlap is reported even when another variable is invalid.
+    API_PREFIXES: v.optional(v.string()),
+    PREVIEW_ALLOW_EDIT: v.optional(v.picklist(['on', 'off'], 'PREVIEW_ALLOW_EDIT must be `on` or `off`'), 'off'),
     STS_DURATION_SECONDS: wholeNumber('STS_DURATION_SECONDS', 900, 43200, 3600),
     CLAIM_STALE_SECONDS: wholeNumber('CLAIM_STALE_SECONDS', 10, 86400, 900),
     BATCH_CONCURRENCY: wholeNumber('BATCH_CONCURRENCY', 1, 256, 16),
@@ -218,7 +267,7 @@ const schema = v.pipe(
       ['RESULTS_PREFIX', env.RESULTS_PREFIX],
       ['OUTPUT_PREFIX', env.OUTPUT_PREFIX],
     ] as const) {
-      if (value.startsWith(env.INPUT_PREFIX) || env.INPUT_PREFIX.startsWith(value)) {
+      if (overlaps(value, env.INPUT_PREFIX)) {
         addIssue({ message: `${name} \`${value}\` overlaps INPUT_PREFIX \`${env.INPUT_PREFIX}\`, which would make the trigger loop` });
       }
     }
@@ -233,8 +282,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const blankToUndefined = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === '' ? undefined : v]));
   const parsed = v.safeParse(schema, blankToUndefined);
   const routes = parseUploadRoutes(blankToUndefined.UPLOAD_ROUTES, DEFAULT_UPLOAD_ROUTES);
-  if (!parsed.success || routes.problems.length > 0) {
-    throw new ConfigError([...(parsed.success ? [] : parsed.issues.map((issue) => issue.message)), ...routes.problems]);
+  const apiPrefixes = parseApiPrefixes(blankToUndefined.API_PREFIXES, {
+    input: blankToUndefined.INPUT_PREFIX ?? DEFAULT_PREFIXES.input,
+    results: blankToUndefined.RESULTS_PREFIX ?? DEFAULT_PREFIXES.results,
+    output: blankToUndefined.OUTPUT_PREFIX ?? DEFAULT_PREFIXES.output,
+  });
+  const problems = [...routes.problems, ...apiPrefixes.problems];
+  if (!parsed.success || problems.length > 0) {
+    throw new ConfigError([...(parsed.success ? [] : parsed.issues.map((issue) => issue.message)), ...problems]);
   }
   const e = parsed.output;
   return {
@@ -247,6 +302,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     resultsPrefix: e.RESULTS_PREFIX,
     outputPrefix: e.OUTPUT_PREFIX,
     apiTokenHashes: e.API_TOKENS_SHA256,
+    apiPrefixes: apiPrefixes.prefixes,
+    previewAllowEdit: e.PREVIEW_ALLOW_EDIT === 'on',
     stsDurationSeconds: e.STS_DURATION_SECONDS,
     claimStaleSeconds: e.CLAIM_STALE_SECONDS,
     batchConcurrency: e.BATCH_CONCURRENCY,

@@ -225,8 +225,12 @@ export const KNOWN_ERRORS: readonly KnownError[] = [
     code: 'SignatureDoesNotMatch',
     documented: { status: 403, message: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.' },
     source: 'https://www.alibabacloud.com/help/doc-detail/42777.htm',
-    ours: { code: 'OssCredentialsRejected', status: 502 },
-    hint: functionKeyHint('OSS'),
+    // Never a refusal of the grant (AccessDenied): OSS could not check the request at all. With the function's own
+    // STS credentials and a working SDK, the usual cause is a key that the client's URL handling changed after signing.
+    ours: { code: 'OssSignatureMismatch', status: 502 },
+    hint: (c) =>
+      `OSS computed another signature than the client sent: if the key ${c.key ? `\`${c.key.slice(0, 100)}\` ` : ''}has \`.\`, \`..\` or empty segments, the client normalised the URL after signing it (such objects are skipped as \`InvalidKey\`); ` +
+      `otherwise check that OSS_ENDPOINT (when set) points to the real service and that no proxy rewrites the request`,
   },
 
   // ---- IMM ------------------------------------------------------------------------------------------------

@@ -18,6 +18,8 @@ export interface Sidecar {
   taskType?: string;
   target?: string;
   reason?: string;
+  /** Why a `skipped` sidecar was skipped, when it is a rule rather than the file type: `InvalidKey`. */
+  reasonCode?: 'InvalidKey';
   error?: { code: string; message: string; hint?: string };
   requestId?: string;
   /** ETag of the source object this result is for. */
@@ -269,8 +271,10 @@ export function ossError(error: unknown, operation: string, bucket: string, key:
   if (isTransient(info)) return new UpstreamError('OssUnavailable', `OSS ${operation} on \`${bucket}/${key}\` failed: ${info.code}`, 502, error);
   // The RAM action OSS authorizes the call as: ListObjectsV2 is oss:ListObjects, HeadObject is oss:GetObject.
   const context = { bucket, key, operation: RAM_ACTION[operation] ?? operation };
-  // A 403 whose code the table does not know is still a refusal of this call.
-  const known = findKnownError('oss', info) ?? (info.statusCode === 403 ? findKnownError('oss', { code: 'AccessDenied', message: '' }) : undefined);
+  // A 403 whose code the table does not know is still a refusal of this call, unless it says the signature did not
+  // match: that is no missing grant, and a hint to grant PutObject would send the operator the wrong way.
+  const fallback = info.statusCode !== 403 ? undefined : /signature/i.test(`${info.code} ${info.message}`) ? 'SignatureDoesNotMatch' : 'AccessDenied';
+  const known = findKnownError('oss', info) ?? (fallback ? findKnownError('oss', { code: fallback, message: '' }) : undefined);
   if (known) {
     const verb = known.ours.status === 403 ? 'denied' : 'failed';
     return knownAppError(known, `OSS ${operation} on \`oss://${bucket}/${key}\` ${verb}: ${info.code}: ${info.message}`, context, error);

@@ -1,11 +1,11 @@
 // Asynchronous IMM work on request: media conversion, document conversion, document preview tokens, and
-// task status. Every URI is validated and its bucket checked against ALLOWED_BUCKETS before any cloud call;
-// outputs always go under OUTPUT_PREFIX, next to nothing the trigger watches.
-import { BadRequestError } from './errors';
-import { assertBucketAllowed } from './images';
+// task status. Every URI is validated and checked against the api's scope (ALLOWED_BUCKETS and API_PREFIXES,
+// shared/scope.ts) before any cloud call; outputs always go under OUTPUT_PREFIX, next to nothing the trigger watches.
+import { BadRequestError, ForbiddenError } from './errors';
 import type { MediaConvertInput, TaskInfo, TaskType, WebofficeTokens } from './imm';
 import type { Invocation, Runtime } from './runtime';
-import { formatOssUri, parseOssUri, type OssLocation } from './uri';
+import { apiLocation } from './scope';
+import { formatOssUri, type OssLocation } from './uri';
 
 export const VIDEO_CONTAINERS = ['mp4', 'mkv', 'mov', 'flv', 'ts'] as const;
 export const AUDIO_CONTAINERS = ['mp3', 'aac', 'flac', 'opus'] as const;
@@ -16,12 +16,6 @@ export interface Submitted {
   taskId: string;
   taskType: TaskType;
   target: string;
-}
-
-function allowedLocation(uri: unknown, runtime: Runtime): OssLocation {
-  const location = parseOssUri(uri);
-  assertBucketAllowed(location.bucket, runtime);
-  return location;
 }
 
 /** `incoming/a.mov` → `converted/incoming/a.mov.mp4`. */
@@ -41,7 +35,7 @@ export function transcodeFor(container: string): Pick<MediaConvertInput, 'video'
 }
 
 export async function submitMediaConvert(uri: unknown, container: unknown, runtime: Runtime, invocation: Invocation): Promise<Submitted> {
-  const location = allowedLocation(uri, runtime);
+  const location = apiLocation(uri, runtime.config);
   const chosen = container ?? 'mp4';
   if (typeof chosen !== 'string' || ![...VIDEO_CONTAINERS, ...AUDIO_CONTAINERS].includes(chosen as never)) {
     throw new BadRequestError(`unsupported container \`${String(chosen).slice(0, 20)}\``, `use one of ${[...VIDEO_CONTAINERS, ...AUDIO_CONTAINERS].join(', ')}`, 'InvalidContainer');
@@ -56,7 +50,7 @@ export async function submitMediaConvert(uri: unknown, container: unknown, runti
 }
 
 export async function submitDocumentConvert(uri: unknown, targetType: unknown, runtime: Runtime, invocation: Invocation): Promise<Submitted> {
-  const location = allowedLocation(uri, runtime);
+  const location = apiLocation(uri, runtime.config);
   if (typeof targetType !== 'string' || !(DOCUMENT_TARGETS as readonly string[]).includes(targetType)) {
     throw new BadRequestError('`targetType` must be one of pdf, png, jpg, txt', undefined, 'InvalidTargetType');
   }
@@ -70,7 +64,7 @@ export async function submitDocumentConvert(uri: unknown, targetType: unknown, r
 }
 
 export async function previewDocument(uri: unknown, readonly: unknown, user: unknown, runtime: Runtime, invocation: Invocation): Promise<WebofficeTokens> {
-  const location = allowedLocation(uri, runtime);
+  const location = apiLocation(uri, runtime.config);
   if (readonly !== undefined && typeof readonly !== 'boolean') throw new BadRequestError('`readonly` must be a boolean', undefined, 'InvalidBody');
   let previewUser: { id: string; name?: string } | undefined;
   if (user !== undefined) {
@@ -81,8 +75,15 @@ export async function previewDocument(uri: unknown, readonly: unknown, user: unk
     }
     previewUser = { id: u.id, name: u.name as string | undefined };
   }
+  // An editable session lets the token holder change the document in the bucket: a deliberate setting, and logged.
+  if (readonly === false && !runtime.config.previewAllowEdit) {
+    throw new ForbiddenError('PreviewEditNotAllowed', 'editable previews (`readonly: false`) are turned off', 'omit `readonly` for a read-only preview, or set PREVIEW_ALLOW_EDIT=on on the api function');
+  }
   const imm = await runtime.imm(invocation);
-  return imm.generateWebofficeToken({ projectName: runtime.config.immProject, sourceUri: formatOssUri(location), readonly: readonly ?? true, user: previewUser }, { deadline: invocation.deadline });
+  const tokens = await imm.generateWebofficeToken({ projectName: runtime.config.immProject, sourceUri: formatOssUri(location), readonly: readonly ?? true, user: previewUser }, { deadline: invocation.deadline });
+  // Never the tokens: whoever holds them can edit the document.
+  if (readonly === false) invocation.log.info({ bucket: location.bucket, key: location.key, user: previewUser?.id }, 'editable preview granted');
+  return tokens;
 }
 
 export async function refreshPreview(accessToken: unknown, refreshToken: unknown, runtime: Runtime, invocation: Invocation): Promise<WebofficeTokens> {

@@ -7,11 +7,12 @@ import { describeError } from './log';
 import { toAppError } from './errors';
 import type { UploadedObject } from './fc/ossEvent';
 import { jobFor, type Job } from './jobs';
-import type { Sidecar, SidecarStore } from './oss';
+import { sidecarKey, type Sidecar, type SidecarStore } from './oss';
 import { clearIfSettled, clearPending, isFinal, markPending } from './pending';
 import type { Invocation, Runtime } from './runtime';
 import { documentTargetPrefix, mediaTarget, transcodeFor } from './tasks';
-import { formatOssUri } from './uri';
+import { decideScope, uploadScope } from './scope';
+import { formatOssUri, hasControlCharacter, hasDotSegment } from './uri';
 
 export type UploadOutcome =
   | { status: 'ignored' | 'duplicate'; reason: string }
@@ -22,15 +23,17 @@ export async function processUpload(object: UploadedObject, runtime: Runtime, in
   const { config } = runtime;
   const log = invocation.log.child({ bucket: object.bucket, key: object.key });
   // Only objects under INPUT_PREFIX are work; anything else (our own results included) is never processed,
-  // so a misconfigured trigger cannot loop.
-  if (!object.key.startsWith(config.inputPrefix)) {
+  // so a misconfigured trigger cannot loop. The same decision as the api's (shared/scope.ts).
+  const decision = decideScope(object, uploadScope(config));
+  if (!decision.allowed && decision.code === 'KeyNotAllowed') {
     log.info({ inputPrefix: config.inputPrefix }, 'object is outside INPUT_PREFIX, skipped');
     return { status: 'ignored', reason: 'outside INPUT_PREFIX' };
   }
-  if (!config.allowedBuckets.has(object.bucket)) {
+  if (!decision.allowed && decision.code === 'BucketNotAllowed') {
     log.warn('event from a bucket not in ALLOWED_BUCKETS, skipped');
     return { status: 'ignored', reason: 'bucket not allowed' };
   }
+  if (!decision.allowed) return skipInvalidKey(object, decision.message, sidecars, config.resultsPrefix, log);
   // Before the claim and any IMM call: if this attempt dies anywhere after this line, the marker lets the
   // reconciler find the version, whatever FC's retries make of the event.
   await markPending(sidecars, object, Date.now());
@@ -84,6 +87,45 @@ export async function processUpload(object: UploadedObject, runtime: Runtime, in
   if (isFinal(sidecar)) await clearPending(sidecars, object);
   log.info({ status: sidecar.status, sidecarKey }, 'sidecar written');
   return { status: sidecar.status, sidecarKey, retryable };
+}
+
+/**
+ * An object whose key has `.`/`..` or empty segments or a control character is never processed: no marker, no
+ * claim, no IMM call, no retry. Its sidecar says `skipped` (reasonCode `InvalidKey`) when the sidecar key can be
+ * written as it is: no `.`/`..` segment and no control character. ali-oss (like any WHATWG URL) normalises `.` and
+ * `..` segments out of the request path, so `results/incoming/x/../a.jpg.json` would be signed for one key and
+ * sent for another (OSS answers SignatureDoesNotMatch), or, signed as sent, land on `results/incoming/a.jpg.json`,
+ * the sidecar of another object. Empty segments survive the URL (`results/incoming//a.jpg.json` is written as
+ * such), and a final `.`/`..` segment becomes `..json`/`...json`, no dot segment. Otherwise the object is dropped
+ * with a log line. A sidecar write that fails is logged too, and never retried.
+ */
+export function sidecarKeyWritable(key: string): boolean {
+  return !hasDotSegment(key) && !hasControlCharacter(key);
+}
+
+async function skipInvalidKey(object: UploadedObject, problem: string, sidecars: SidecarStore, resultsPrefix: string, log: Invocation['log']): Promise<UploadOutcome> {
+  const key = sidecarKey(resultsPrefix, object.key);
+  if (!sidecarKeyWritable(key)) {
+    log.warn({ problem }, 'object key is invalid and so would its sidecar key be: dropped without a sidecar');
+    return { status: 'ignored', reason: 'InvalidKey' };
+  }
+  const sidecar: Sidecar = {
+    source: formatOssUri(object),
+    eTag: object.eTag || undefined,
+    operation: 'none',
+    status: 'skipped',
+    reasonCode: 'InvalidKey',
+    reason: problem,
+    processedAt: new Date().toISOString(),
+  };
+  try {
+    await sidecars.write(object.bucket, object.key, sidecar);
+  } catch (caught) {
+    log.warn({ err: describeError(caught), problem }, 'object key is invalid and its sidecar could not be written: dropped');
+    return { status: 'ignored', reason: 'InvalidKey' };
+  }
+  log.warn({ problem, sidecarKey: key }, 'object key is invalid: skipped');
+  return { status: 'skipped', sidecarKey: key, retryable: false };
 }
 
 type JobResult = Omit<Sidecar, 'source' | 'eTag' | 'processedAt'>;

@@ -34,10 +34,31 @@ export function validateKey(key: string): void {
   if (!key) throw invalid('the URI names no object key');
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw invalid(`the object key is longer than ${MAX_KEY_BYTES} bytes`);
   if (key.startsWith('/') || key.startsWith('\\')) throw invalid('the object key must not start with `/` or `\\`');
-  // Control characters and `.`/`..` segments: OSS would accept some of them, but no legitimate caller needs
-  // them and they are how path-traversal tricks start.
-  if (/[\u0000-\u001f\u007f]/.test(key)) throw invalid('the object key contains control characters');
-  if (key.split(/[/\\]/).some((segment) => segment === '..' || segment === '.')) throw invalid('the object key must not contain `.` or `..` path segments');
+  const problem = keyProblem(key);
+  if (problem) throw invalid(problem);
+}
+
+/**
+ * Why a key is unsafe to act on, or undefined. Control characters (NUL above all), `.`/`..` segments and empty
+ * segments (`//`): OSS stores such keys, but no legitimate caller needs them, they are how path-traversal tricks
+ * start, and an HTTP client normalises `.`/`..` segments out of a URL (WHATWG URL), so a request on such a key
+ * reaches another object than the one it was signed for. The api refuses them (400), on-upload skips them
+ * (`InvalidKey`). A trailing `/` (a folder marker) is no empty segment.
+ */
+export function keyProblem(key: string): string | undefined {
+  if (hasControlCharacter(key)) return 'the object key contains control characters';
+  if (hasDotSegment(key)) return 'the object key must not contain `.` or `..` path segments';
+  if (key.includes('//')) return 'the object key must not contain an empty path segment (`//`)';
+  return undefined;
+}
+
+export function hasControlCharacter(key: string): boolean {
+  return /[\u0000-\u001f\u007f]/.test(key);
+}
+
+/** `\` counts as a separator too: a WHATWG URL treats it as `/` in http(s) paths. */
+export function hasDotSegment(key: string): boolean {
+  return key.split(/[/\\]/).some((segment) => segment === '..' || segment === '.');
 }
 
 export function formatOssUri(location: OssLocation): string {

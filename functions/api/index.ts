@@ -43,6 +43,7 @@ export function createHandler(options: ApiHandlerOptions = {}) {
     const log = runtime.log.child({ requestId: context.requestId });
     let requestId = context.requestId;
     try {
+      // Only the event's head is parsed here; the body is decoded on first read, after the token check below.
       const request = parseHttpEvent(event);
       requestId = request.requestId ?? requestId;
       const { route, params } = findRoute(request);

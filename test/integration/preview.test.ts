@@ -186,11 +186,11 @@ describe('document preview (local stack)', () => {
     ['a non-boolean readonly', { uri: 'oss://test-bucket-2024/incoming/preview/report.pdf', readonly: 'yes' }, 400, 'InvalidBody'],
     ['a user id with punctuation', { uri: 'oss://test-bucket-2024/incoming/preview/report.pdf', user: { id: 'a.b' } }, 400, 'InvalidBody'],
     ['a missing object', { uri: 'oss://test-bucket-2024/incoming/preview/missing.pdf' }, 404, 'ObjectNotFound'],
-    // IMM's service role may read only the input prefix: IMM reads the document when it issues the token.
-    ['an object outside what the bucket policy lets IMM read', { uri: 'oss://test-bucket-2024/results/x.pdf' }, 403, 'BucketDeniedImm'],
+    // Outside API_PREFIXES (INPUT_PREFIX by default): refused before IMM is asked (issue 11), no BucketDeniedImm.
+    ['an object outside the api\'s prefixes', { uri: 'oss://test-bucket-2024/results/x.pdf' }, 403, 'KeyNotAllowed'],
     ['a file type the viewer cannot show', { uri: 'oss://test-bucket-2024/incoming/preview/archive.zip' }, 400, 'ImmRejected'],
-    // IMM: a PDF can only be previewed read-only.
-    ['an editable PDF', { uri: 'oss://test-bucket-2024/incoming/preview/report.pdf', readonly: false }, 400, 'ImmRejected'],
+    // Editable sessions need PREVIEW_ALLOW_EDIT=on (issue 11; test/integration/apiScope.test.ts has IMM's own refusal).
+    ['an editable PDF', { uri: 'oss://test-bucket-2024/incoming/preview/report.pdf', readonly: false }, 403, 'PreviewEditNotAllowed'],
   ])('refuses %s', async (_name, body, status, code) => {
     // Act
     const response = await preview(body);

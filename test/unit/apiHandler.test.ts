@@ -10,7 +10,7 @@ import type { Runtime } from '../../shared/runtime';
 
 const TOKEN = 'test-token-123';
 
-function fakeRuntime(detect: ImmClient['detectImageScore'] = async () => ({ score: 0.42, requestId: 'R1' })) {
+function fakeRuntime(detect: ImmClient['detectImageScore'] = async () => ({ score: 0.42, requestId: 'R1' }), env: Record<string, string> = {}) {
   const immCalls: string[] = [];
   const lines: string[] = [];
   const runtime: Runtime = {
@@ -19,6 +19,7 @@ function fakeRuntime(detect: ImmClient['detectImageScore'] = async () => ({ scor
       REGION: 'cn-hangzhou',
       ALLOWED_BUCKETS: 'test-bucket-2024',
       API_TOKENS_SHA256: createHash('sha256').update(TOKEN).digest('hex'),
+      ...env,
     }),
     log: createLogger({}, { write: (l: string) => void lines.push(l) }, 'info'),
     imm: async () => fakeImm({
@@ -126,17 +127,19 @@ describe('api handler', () => {
 describe('api handler: tasks and previews', () => {
   const tokens = { accessToken: 'AT', accessTokenExpiresAt: 'a', refreshToken: 'RT', refreshTokenExpiresAt: 'r', url: 'http://imm/office' };
 
-  function taskRuntime() {
+  function taskRuntime(env: Record<string, string> = {}) {
     const calls: { method: string; input: unknown }[] = [];
     const record = <T>(method: string, result: T) => async (input: unknown) => {
       calls.push({ method, input });
       return result;
     };
-    const { runtime } = fakeRuntime();
+    const { runtime, lines } = fakeRuntime(undefined, env);
     const withTasks: Runtime = {
       ...runtime,
-      imm: async () =>
-        fakeImm({
+      // Asking for the client is what assumes the operator role (STS): recorded as a call of its own.
+      imm: async () => {
+        calls.push({ method: 'credentials', input: undefined });
+        return fakeImm({
           createMediaConvertTask: record('createMediaConvertTask', { taskId: 'MediaConvert-1', requestId: 'R' }),
           createOfficeConversionTask: record('createOfficeConversionTask', { taskId: 'OfficeConversion-1', requestId: 'R' }),
           generateWebofficeToken: record('generateWebofficeToken', tokens),
@@ -146,9 +149,10 @@ describe('api handler: tasks and previews', () => {
             if (input.taskId === 'missing') throw new NotFoundError('ResourceNotFound', 'The specified resource Task is not found.');
             return { taskId: input.taskId, taskType: input.taskType, status: 'Running' };
           },
-        }),
+        });
+      },
     };
-    return { runtime: withTasks, calls };
+    return { runtime: withTasks, calls, lines };
   }
 
   it.each([
@@ -166,7 +170,7 @@ describe('api handler: tasks and previews', () => {
     // Assess
     expect(response.statusCode).toBe(status);
     expect(JSON.parse(response.body)).toMatchObject(expected);
-    expect(calls).toHaveLength(1);
+    expect(calls.map((c) => c.method).filter((m) => m !== 'credentials')).toHaveLength(1);
   });
 
   it.each([
@@ -197,5 +201,157 @@ describe('api handler: tasks and previews', () => {
     const response = await createHandler({ runtime })(event('GET', '/tasks/OfficeConversion/missing'), context);
     // Assess
     expect(response.statusCode).toBe(404);
+  });
+});
+
+describe('api handler: scope and editable previews (issue 11)', () => {
+  const tokens = { accessToken: 'AT-secret', accessTokenExpiresAt: 'a', refreshToken: 'RT-secret', refreshTokenExpiresAt: 'r', url: 'http://imm/office' };
+
+  function scopedRuntime(env: Record<string, string> = {}) {
+    const calls: { method: string; input: unknown }[] = [];
+    const record = <T>(method: string, result: T) => async (input: unknown) => {
+      calls.push({ method, input });
+      return result;
+    };
+    const { runtime, lines } = fakeRuntime(undefined, env);
+    const scoped: Runtime = {
+      ...runtime,
+      imm: async () => {
+        calls.push({ method: 'credentials', input: undefined });
+        return fakeImm({
+          detectImageScore: record('detectImageScore', { score: 0.5, requestId: 'R' }),
+          createMediaConvertTask: record('createMediaConvertTask', { taskId: 'MediaConvert-1', requestId: 'R' }),
+          createOfficeConversionTask: record('createOfficeConversionTask', { taskId: 'OfficeConversion-1', requestId: 'R' }),
+          generateWebofficeToken: record('generateWebofficeToken', tokens),
+        });
+      },
+    };
+    return { runtime: scoped, calls, lines };
+  }
+
+  const routesWithUri: [string, Record<string, unknown>][] = [
+    ['/images/score', {}],
+    ['/media/convert', {}],
+    ['/documents/convert', { targetType: 'txt' }],
+    ['/documents/preview', {}],
+  ];
+
+  it.each(routesWithUri)('POST %s refuses a key outside API_PREFIXES with 403 before credentials or IMM', async (path, extra) => {
+    // Prepare
+    const { runtime, calls } = scopedRuntime();
+    // Act
+    const response = await createHandler({ runtime })(event('POST', path, { uri: 'oss://test-bucket-2024/private/secret.pdf', ...extra }), context);
+    // Assess
+    expect(response.statusCode).toBe(403);
+    const { error } = JSON.parse(response.body);
+    expect(error).toMatchObject({ code: 'KeyNotAllowed', message: expect.stringContaining('`private/secret.pdf`'), hint: expect.stringContaining('API_PREFIXES') });
+    expect(calls).toEqual([]);
+  });
+
+  it.each(routesWithUri)('POST %s serves a key under an extra API prefix', async (path, extra) => {
+    // Prepare
+    const { runtime, calls } = scopedRuntime({ API_PREFIXES: 'incoming/,shared/' });
+    // Act
+    const response = await createHandler({ runtime })(event('POST', path, { uri: 'oss://test-bucket-2024/shared/a.pdf', ...extra }), context);
+    // Assess
+    expect(response.statusCode).toBeLessThan(300);
+    expect(calls.map((c) => c.method)).toEqual(['credentials', expect.any(String)]);
+  });
+
+  it('refuses `readonly: false` with 403 and a hint unless PREVIEW_ALLOW_EDIT=on', async () => {
+    // Prepare
+    const { runtime, calls } = scopedRuntime();
+    // Act
+    const response = await createHandler({ runtime })(event('POST', '/documents/preview', { uri: 'oss://test-bucket-2024/incoming/a.docx', readonly: false }), context);
+    // Assess
+    expect(response.statusCode).toBe(403);
+    expect(JSON.parse(response.body).error).toMatchObject({ code: 'PreviewEditNotAllowed', hint: expect.stringContaining('PREVIEW_ALLOW_EDIT=on') });
+    expect(calls).toEqual([]);
+  });
+
+  it('grants an editable preview with PREVIEW_ALLOW_EDIT=on, and logs the key without the tokens', async () => {
+    // Prepare
+    const { runtime, calls, lines } = scopedRuntime({ PREVIEW_ALLOW_EDIT: 'on' });
+    // Act
+    const response = await createHandler({ runtime })(event('POST', '/documents/preview', { uri: 'oss://test-bucket-2024/incoming/a.docx', readonly: false, user: { id: 'u7' } }), context);
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(calls[1]).toEqual({ method: 'generateWebofficeToken', input: expect.objectContaining({ readonly: false }) });
+    const granted = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'editable preview granted');
+    expect(granted).toMatchObject({ level: 'info', bucket: 'test-bucket-2024', key: 'incoming/a.docx', user: 'u7' });
+    expect(lines.join('\n')).not.toMatch(/AT-secret|RT-secret/);
+  });
+
+  it('keeps a read-only preview unlogged as an edit, whatever PREVIEW_ALLOW_EDIT says', async () => {
+    // Prepare
+    const { runtime, calls, lines } = scopedRuntime({ PREVIEW_ALLOW_EDIT: 'on' });
+    // Act
+    const response = await createHandler({ runtime })(event('POST', '/documents/preview', { uri: 'oss://test-bucket-2024/incoming/a.docx' }), context);
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(calls[1].input).toMatchObject({ readonly: true });
+    expect(lines.join('\n')).not.toContain('editable preview granted');
+  });
+});
+
+describe('api handler: the token before the body (issue 11)', () => {
+  /** An FC event whose body literal is given raw, as bytes of the event JSON. */
+  function rawEvent(bodyLiteral: string, authorization?: string): Buffer {
+    const headers = JSON.stringify({ 'content-type': 'application/json', ...(authorization ? { authorization } : {}) });
+    return Buffer.from(
+      `{"version":"v1","rawPath":"/images/score","headers":${headers},"queryParameters":{},"body":${bodyLiteral},"isBase64Encoded":false,` +
+        `"requestContext":{"requestId":"req-1","http":{"method":"POST","path":"/images/score"}}}`,
+    );
+  }
+
+  it('answers 401 without decoding the body, which only a token holder gets decoded (400)', async () => {
+    // Prepare: `\q` is no JSON escape, so decoding the body would fail.
+    const { runtime, immCalls } = fakeRuntime();
+    const handler = createHandler({ runtime });
+    // Act
+    const anonymous = await handler(rawEvent('"\\q"'), context);
+    const wrongToken = await handler(rawEvent('"\\q"', 'Bearer nope'), context);
+    const holder = await handler(rawEvent('"\\q"', `Bearer ${TOKEN}`), context);
+    // Assess
+    expect([anonymous.statusCode, wrongToken.statusCode]).toEqual([401, 401]);
+    expect(holder.statusCode).toBe(400);
+    expect(JSON.parse(holder.body).error.code).toBe('InvalidEvent');
+    expect(immCalls).toEqual([]);
+  });
+
+  it('decodes and parses no more than the event head before the token check of a 10 MB request', async () => {
+    // Prepare
+    const { runtime } = fakeRuntime();
+    const handler = createHandler({ runtime });
+    const big = event('POST', '/images/score', { uri: 'oss://test-bucket-2024/incoming/a.jpg', pad: 'é"\\'.repeat(1_000_000) }, { authorization: 'Bearer nope' });
+    const parse = jest.spyOn(JSON, 'parse');
+    const toString = jest.spyOn(Buffer.prototype, 'toString');
+    try {
+      // Act
+      const response = await handler(big, context);
+      // Assess
+      expect(response.statusCode).toBe(401);
+      const parsed = parse.mock.calls.map(([text]) => String(text).length);
+      expect(Math.max(...parsed)).toBeLessThan(4096);
+      // Bytes decoded per call: toString(encoding, start, end) decodes only its range.
+      const decoded = toString.mock.calls.map((args, i) => {
+        const [, start, end] = args as unknown as [string?, number?, number?];
+        return (end ?? (toString.mock.contexts[i] as Buffer).length) - (start ?? 0);
+      });
+      expect(decoded.filter((n) => n >= 4096)).toEqual([]);
+    } finally {
+      parse.mockRestore();
+      toString.mockRestore();
+    }
+  });
+
+  it('still reads the same request for a token holder', async () => {
+    // Prepare
+    const { runtime, immCalls } = fakeRuntime();
+    // Act
+    const response = await createHandler({ runtime })(event('POST', '/images/score', { uri: 'oss://test-bucket-2024/incoming/é "a".jpg' }), context);
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(immCalls).toEqual(['oss://test-bucket-2024/incoming/é "a".jpg']);
   });
 });

@@ -115,3 +115,68 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...valid, [name]: value })).toThrow(/overlaps INPUT_PREFIX/);
   });
 });
+
+describe('loadConfig: the api scope and editable previews (issue 11)', () => {
+  const problemsOf = (env: Record<string, string>): string[] => {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+    return [];
+  };
+
+  it('serves INPUT_PREFIX alone by default and refuses editable previews', () => {
+    // Act
+    const byDefault = loadConfig(valid);
+    const movedInput = loadConfig({ ...valid, INPUT_PREFIX: 'uploads/' });
+    // Assess
+    expect(byDefault.apiPrefixes).toEqual(['incoming/']);
+    expect(movedInput.apiPrefixes).toEqual(['uploads/']);
+    expect(byDefault.previewAllowEdit).toBe(false);
+  });
+
+  it('reads API_PREFIXES as a comma list and PREVIEW_ALLOW_EDIT=on', () => {
+    // Act
+    const config = loadConfig({ ...valid, API_PREFIXES: ' incoming/ ,shared/docs/', PREVIEW_ALLOW_EDIT: 'on' });
+    // Assess
+    expect(config.apiPrefixes).toEqual(['incoming/', 'shared/docs/']);
+    expect(config.previewAllowEdit).toBe(true);
+  });
+
+  it.each([
+    ['no final slash', 'incoming', /`incoming` must be a key prefix ending in `\/`/],
+    ['a leading slash', '/incoming/', /`\/incoming\/` must be a key prefix/],
+    ['a dot segment', 'incoming/../', /must not hold empty, `\.` or `\.\.` segments/],
+    ['an empty segment', 'a//', /must not hold empty/],
+    ['a control character', 'in\u0000/', /control characters/],
+    ['RESULTS_PREFIX itself', 'results/', /`results\/` overlaps RESULTS_PREFIX `results\/`/],
+    ['a prefix under OUTPUT_PREFIX', 'converted/incoming/', /`converted\/incoming\/` overlaps OUTPUT_PREFIX/],
+    ['a prefix above RESULTS_PREFIX', 'res', /overlaps RESULTS_PREFIX/],
+    ['an empty list', ' , ', /API_PREFIXES must list at least one key prefix, or be unset/],
+  ])('refuses API_PREFIXES with %s', (_name, value, message) => {
+    // Act / Assess
+    expect(() => loadConfig({ ...valid, API_PREFIXES: value })).toThrow(message);
+  });
+
+  it('gives one message per problem, next to the other variables\' problems', () => {
+    // Act
+    const problems = problemsOf({ ...valid, REGION: 'Hangzhou', API_PREFIXES: 'incoming/,results/x/,nope,converted/', PREVIEW_ALLOW_EDIT: 'yes' });
+    // Assess
+    expect(problems.filter((p) => p.startsWith('API_PREFIXES'))).toEqual([
+      'API_PREFIXES: `results/x/` overlaps RESULTS_PREFIX `results/`',
+      'API_PREFIXES: `nope` must be a key prefix ending in `/`, such as `incoming/`',
+      'API_PREFIXES: `converted/` overlaps OUTPUT_PREFIX `converted/`',
+    ]);
+    expect(problems).toEqual(expect.arrayContaining([expect.stringContaining('REGION'), 'PREVIEW_ALLOW_EDIT must be `on` or `off`']));
+  });
+
+  it('checks API_PREFIXES against the configured RESULTS_PREFIX and OUTPUT_PREFIX', () => {
+    // Act
+    const moved = loadConfig({ ...valid, RESULTS_PREFIX: 'out/sidecars/', OUTPUT_PREFIX: 'out/media/', API_PREFIXES: 'results/' });
+    // Assess
+    expect(moved.apiPrefixes).toEqual(['results/']);
+    expect(problemsOf({ ...valid, RESULTS_PREFIX: 'out/sidecars/', API_PREFIXES: 'out/' })).toEqual(['API_PREFIXES: `out/` overlaps RESULTS_PREFIX `out/sidecars/`']);
+  });
+});

@@ -215,7 +215,22 @@ describe('OSS errors', () => {
       code: 'SignatureDoesNotMatch',
       message: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
       status: 403,
-      expected: { code: 'OssCredentialsRejected', statusCode: 502, hint: [/OSS_ENDPOINT/] },
+      expected: { code: 'OssSignatureMismatch', statusCode: 502, hint: [/normalised the URL after signing/, /InvalidKey/, /OSS_ENDPOINT/] },
+    },
+    // Issue 11: a 403 whose code the table does not know, but whose message says the signature did not match.
+    {
+      text: 'an unknown 403 about the signature',
+      code: 'SignatureMismatch.V4',
+      message: 'The request signature we calculated does not match the signature you provided.',
+      status: 403,
+      expected: { code: 'OssSignatureMismatch', statusCode: 502, hint: [/normalised the URL/] },
+    },
+    {
+      text: 'an unknown 403 otherwise',
+      code: 'Forbidden.Unknown',
+      message: 'nope',
+      status: 403,
+      expected: { code: 'OssAccessDenied', statusCode: 403, hint: [/oss:PutObject/] },
     },
   ])('maps $text', ({ code, message, status, expected }) => {
     // Act

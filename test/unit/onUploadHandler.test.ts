@@ -364,4 +364,42 @@ describe('on-upload pending markers', () => {
     // Assess
     expect(state.markerLog).toEqual([]);
   });
+
+  describe('keys with dot or empty segments, or a NUL (issue 11)', () => {
+    it('skips them with an InvalidKey sidecar where its key is safe, drops them with a log line where not, and never asks for a retry', async () => {
+      // Prepare
+      const lines: string[] = [];
+      const state = fakeRuntime(async () => {
+        throw new Error('IMM must not be called');
+      });
+      state.runtime.log = createLogger({}, { write: (l: string) => void lines.push(l) }, 'info');
+      const keys = ['incoming//a.jpg', 'incoming/x/..', 'incoming/.', 'incoming/x/../a.jpg', 'incoming/./a.jpg', 'incoming/../results/incoming/b.jpg', 'incoming/a\u0000.jpg'];
+      // Act
+      const summary = await createHandler({ runtime: state.runtime, sidecars: state.sidecars })(eventOf(...keys.map((k) => record(k))), context);
+      // Assess
+      expect(summary.outcomes).toEqual({ skipped: 3, ignored: 4 });
+      expect([...state.written.keys()]).toEqual(['test-bucket-2024/incoming//a.jpg', 'test-bucket-2024/incoming/x/..', 'test-bucket-2024/incoming/.']);
+      for (const sidecar of state.written.values()) {
+        expect(sidecar).toMatchObject({ operation: 'none', status: 'skipped', reasonCode: 'InvalidKey', reason: expect.stringMatching(/segment/) });
+      }
+      expect(state.markerLog).toEqual([]);
+      expect(state.claims.size).toBe(0);
+      const drops = lines.map((l) => JSON.parse(l)).filter((l) => /dropped without a sidecar/.test(l.msg));
+      expect(drops.map((l) => l.key)).toEqual(['incoming/x/../a.jpg', 'incoming/./a.jpg', 'incoming/../results/incoming/b.jpg', 'incoming/a\u0000.jpg']);
+      expect(drops.every((l) => l.level === 'warn')).toBe(true);
+    });
+
+    it('drops the object with a log line, without a throw, when its InvalidKey sidecar cannot be written', async () => {
+      // Prepare
+      const state = fakeRuntime(async () => ({ score: 0.5, requestId: 'R' }));
+      const store = state.sidecars();
+      store.write = async () => {
+        throw new UpstreamError('OssUnavailable', 'OSS PutObject failed', 503);
+      };
+      // Act
+      const summary = await createHandler({ runtime: state.runtime, sidecars: () => store })(eventOf(record('incoming//a.jpg')), context);
+      // Assess
+      expect(summary.outcomes).toEqual({ ignored: 1 });
+    });
+  });
 });

@@ -17,6 +17,8 @@ describe('parseOssUri', () => {
     ['oss://b/../x', /not a valid bucket name/],
     ['oss://bkt/../x', /`\.` or `\.\.`/],
     ['oss://bkt/a/./b', /`\.` or `\.\.`/],
+    ['oss://bkt/a//b', /empty path segment/],
+    ['oss://bkt/a/\u0000b', /control characters/],
     ['oss://bkt/', /no object key/],
     ['oss://bkt', /no object key/],
     ['https://bkt/a.jpg', /unsupported URI scheme `https`/],
