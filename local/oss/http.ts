@@ -131,8 +131,8 @@ function hasBody(req: IncomingMessage): boolean {
 }
 
 function unexpected(error: unknown): OssError {
-  const code = (error as { code?: string })?.code;
-  if (code === 'EntityTooLarge') return ossErrors.entityTooLarge(Number((error as Error).message.match(/\d+/)?.[0] ?? 0));
+  // A client that drops the connection mid-upload: nobody is left to read the answer, and it is no emulator fault.
+  if ((error as { code?: string })?.code === 'ECONNRESET') return ossErrors.internal('the client closed the connection before sending the whole body');
   console.error('oss emulator: unexpected error', error);
   return ossErrors.internal(`The local OSS emulator failed: ${String((error as Error)?.message ?? error)}`);
 }
