@@ -1,13 +1,42 @@
 // The admin endpoint of the local stack: call counters, fault injection and recent authorization
 // decisions (DESIGN §3.4).
-import { createServer, type ServerResponse } from 'node:http';
+//
+// It answers only requests that prove they come from this machine's user:
+// - the Host header must name the loopback with the admin port (`127.0.0.1:P`, `localhost:P` or `[::1]:P`),
+//   so a web page whose own name resolves to 127.0.0.1 (DNS rebinding) is refused with 403;
+// - the `x-admin-key` header must hold the random key the stack wrote to stack.json (`adminKey`, mode 0600),
+//   which a browser page cannot read, else 401.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { listen, readBody, type RunningServer } from './server';
 import type { FaultRule, Telemetry } from './telemetry';
 
-export async function startAdmin(telemetry: Telemetry, port: number, host = '127.0.0.1'): Promise<RunningServer> {
+/** The request header that carries stack.json's `adminKey`. */
+export const ADMIN_KEY_HEADER = 'x-admin-key';
+
+export interface AdminOptions {
+  telemetry: Telemetry;
+  /** The secret every request must send in `x-admin-key`. */
+  adminKey: string;
+  port: number;
+  host?: string;
+}
+
+export async function startAdmin(options: AdminOptions): Promise<RunningServer> {
+  const { telemetry } = options;
+  const expectedKey = digest(options.adminKey);
+  // The port is known once listening (port 0 picks one); until then every request is refused.
+  let allowedHosts = new Set<string>();
+  let port = 0;
   const server = createServer(async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://admin').pathname;
     try {
+      if (!allowedHosts.has((req.headers.host ?? '').toLowerCase())) {
+        return fail(res, 403, 'ForbiddenHost', `host \`${req.headers.host ?? ''}\` is not this admin endpoint`, `call \`http://127.0.0.1:${port}\` (or localhost, [::1]) directly: the endpoint answers only its loopback address`);
+      }
+      if (!keyMatches(req, expectedKey)) {
+        return fail(res, 401, 'Unauthorized', `missing or wrong \`${ADMIN_KEY_HEADER}\` header`, `send \`${ADMIN_KEY_HEADER}\` with stack.json's \`adminKey\``);
+      }
       if (req.method === 'GET' && path === '/stats') return json(res, 200, telemetry.stats());
       if (req.method === 'GET' && path === '/decisions') return json(res, 200, { decisions: telemetry.recentDecisions() });
       if (req.method === 'GET' && path === '/faults') return json(res, 200, { rules: telemetry.faults() });
@@ -16,12 +45,26 @@ export async function startAdmin(telemetry: Telemetry, port: number, host = '127
         telemetry.setFaults(rules);
         return json(res, 200, { rules });
       }
-      return json(res, 404, { error: { code: 'NotFound', message: `no admin route \`${req.method} ${path}\``, hint: 'GET /stats, GET /decisions, GET|PUT /faults' } });
+      return fail(res, 404, 'NotFound', `no admin route \`${req.method} ${path}\``, 'GET /stats, GET /decisions, GET|PUT /faults');
     } catch (error) {
-      return json(res, 400, { error: { code: 'BadRequest', message: (error as Error).message } });
+      return fail(res, 400, 'BadRequest', (error as Error).message);
     }
   });
-  return listen(server, port, host);
+  const running = await listen(server, options.port, options.host ?? '127.0.0.1');
+  port = running.port;
+  allowedHosts = new Set(['127.0.0.1', 'localhost', '[::1]'].map((name) => `${name}:${port}`));
+  return running;
+}
+
+/** Constant-time: both sides are hashed to the same length first, so neither the length nor a prefix leaks. */
+function keyMatches(req: IncomingMessage, expected: Buffer): boolean {
+  const sent = req.headers[ADMIN_KEY_HEADER];
+  if (typeof sent !== 'string' || sent === '') return false;
+  return timingSafeEqual(digest(sent), expected);
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
 }
 
 function parseRules(body: unknown): FaultRule[] {
@@ -40,6 +83,10 @@ function parseRules(body: unknown): FaultRule[] {
     if (typeof latencyMs !== 'number' || latencyMs < 0 || latencyMs > 60_000) throw new Error(`${where}.latencyMs must be in [0, 60000]`);
     return { service: r.service, action: r.action, rate, status, code: typeof r.code === 'string' ? r.code : 'ServiceUnavailable', latencyMs, message: r.message };
   });
+}
+
+function fail(res: ServerResponse, status: number, code: string, message: string, hint?: string): void {
+  json(res, status, { error: { code, message, ...(hint && { hint }) } });
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

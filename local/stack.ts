@@ -32,6 +32,8 @@ export interface StackInfo {
   immProject: string;
   roleArn: string;
   apiToken: string;
+  /** What the admin endpoint wants in its `x-admin-key` header; random per run. */
+  adminKey: string;
 }
 
 export interface StackOptions {
@@ -308,7 +310,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     // ---- end MNS HTTP push ----
     // Events accepted before a restart (or a crash) are delivered now, once the api can take task results.
     runner.resume();
-    const adminServer = await startAdmin(telemetry, portFor(4), host);
+    const adminKey = randomBytes(24).toString('base64url');
+    const adminServer = await startAdmin({ telemetry, adminKey, port: portFor(4), host });
     servers.push(adminServer);
 
     const info: StackInfo = {
@@ -328,6 +331,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       immProject: deploy.immProject,
       roleArn: operatorRole.arn,
       apiToken,
+      adminKey,
     };
     const functionEnv = deployed.environments[deployed.functions[0]?.resource ?? ''] ?? {};
     const settled = async () => {

@@ -1,6 +1,7 @@
 // `npm start`: the offline cloud on 127.0.0.1, seeded with the demo scenario. Object data survives
 // restarts under .local/data/; .local/stack.json tells any client where everything is.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseEnv } from 'node:util';
 import { killChildren } from './imm';
@@ -24,10 +25,13 @@ async function main(): Promise<void> {
   // Deployed from s.yaml as `s deploy` would: its pre-deploy action builds the bundles, and FC runs those.
   const stack = await startStack({ port, dataDir: path.join(localDir, 'data'), logLevel: process.env.LOG_LEVEL ?? 'info', weboffice, deployEnv, codeSource: 'bundle', runActions: true });
   const stackFile = path.join(localDir, 'stack.json');
-  writeFileSync(stackFile, `${JSON.stringify(stack.info, null, 2)}\n`);
+  writePrivate(stackFile, `${JSON.stringify(stack.info, null, 2)}\n`);
 
   const { info } = stack;
   const d = info.accounts.data;
+  // The banner often ends up in captured logs: it names where the secrets are, never the secrets themselves.
+  const fromStackFile = (field: string) => `node -p "require('${stackFile}').${field}"`;
+  const token = `$(${fromStackFile('apiToken')})`;
   process.stdout.write(
     [
       '',
@@ -37,16 +41,17 @@ async function main(): Promise<void> {
       `  IMM    ${info.endpoints.imm}   (project ${info.immProject}, media account ${info.accounts.media.uid})`,
       `  MNS    topic ${stack.deploy.notifyTopic} (media account) → signed HTTP push to ${info.endpoints.api}/notifications/imm`,
       `  api    ${info.endpoints.api}`,
-      `  admin  ${info.endpoints.admin}/stats`,
-      `  keys and endpoints: ${path.relative(process.cwd(), stackFile) || stackFile}`,
+      `  admin  ${info.endpoints.admin}   (curl -s ${info.endpoints.admin}/stats -H "x-admin-key: $(${fromStackFile('adminKey')})")`,
+      `  keys and endpoints: ${path.relative(process.cwd(), stackFile) || stackFile} (mode 0600)`,
+      `  api token ${info.apiToken.slice(0, 4)}… (the whole one: ${fromStackFile('apiToken')})`,
       '',
       'Upload a JPEG (here ./photo.jpg) as the partner (data account) with ali-oss:',
       `  node -e "const OSS=require('ali-oss');const s=require('${stackFile}');new OSS({endpoint:s.endpoints.oss,sldEnable:true,bucket:s.bucket,accessKeyId:s.accounts.data.accessKeyId,accessKeySecret:s.accounts.data.accessKeySecret}).put('incoming/photo.jpg','photo.jpg').then(()=>console.log('uploaded'))"`,
       `then read the sidecar results/incoming/photo.jpg.json the same way (client.get), or score over HTTP:`,
-      `  curl -s -X POST ${info.endpoints.api}/images/score -H "Authorization: Bearer ${info.apiToken}" -H 'Content-Type: application/json' -d '{"uri":"oss://${info.bucket}/incoming/photo.jpg"}'`,
+      `  curl -s -X POST ${info.endpoints.api}/images/score -H "Authorization: Bearer ${token}" -H 'Content-Type: application/json' -d '{"uri":"oss://${info.bucket}/incoming/photo.jpg"}'`,
       'A video or a PDF uploaded under incoming/ gets a `submitted` sidecar that turns `succeeded` when IMM is done.',
       'Preview an uploaded PDF in a browser: POST /documents/preview, then open `<url>&access_token=<accessToken>`:',
-      `  curl -s -X POST ${info.endpoints.api}/documents/preview -H "Authorization: Bearer ${info.apiToken}" -H 'Content-Type: application/json' -d '{"uri":"oss://${info.bucket}/incoming/report.pdf"}'`,
+      `  curl -s -X POST ${info.endpoints.api}/documents/preview -H "Authorization: Bearer ${token}" -H 'Content-Type: application/json' -d '{"uri":"oss://${info.bucket}/incoming/report.pdf"}'`,
       '',
       'Ctrl-C stops everything.',
       '',
@@ -85,6 +90,18 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/**
+ * Writes a file only its owner can read (it holds both accounts' admin keys, the API token and the admin key):
+ * a fresh 0600 file renamed over the old one, so an existing stack.json that was 0644 never keeps its mode.
+ */
+function writePrivate(file: string, text: string): void {
+  const tmp = `${file}.tmp-${randomBytes(6).toString('hex')}`;
+  writeFileSync(tmp, text, { mode: 0o600 });
+  // The umask can only remove bits from 0600, but a file system that ignores the mode on create still gets it.
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, file);
 }
 
 /**

@@ -7,14 +7,33 @@
 // On a versioned bucket the metadata file also lists the noncurrent versions (`noncurrent`, newest first), each
 // with its own bytes file; a delete marker has no bytes file. Files written before versioning was emulated have
 // no `noncurrent` and read as a single version.
+//   objects/<bucket>/upload.tmp-<id>           an upload still arriving (stage()), renamed to a .bin on commit
 // Keys may hold any UTF-8 (spaces, `+`, `%`, `/`, unicode), so file names are hashes of the key. A write
 // puts the bytes under a fresh name first and then renames the metadata into place: the rename is the
 // commit point, so a crash never pairs metadata with half-written bytes. Orphaned bytes from such a
-// crash are removed the next time the bucket is loaded.
+// crash, and uploads that never finished, are removed the next time the bucket is loaded.
+// Bodies are never held whole in memory: uploads stream into their temporary file with the MD5 computed on the
+// way, and reads stream from an open file handle (opened before a concurrent overwrite could remove the file).
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { compareKeys, NULL_VERSION, sameVersion, type BucketRecord, type ObjectRecord, type OssStore, type PutResult } from './store';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  bufferBytes,
+  compareKeys,
+  NULL_VERSION,
+  sameVersion,
+  type BucketRecord,
+  type ObjectBytes,
+  type ObjectRecord,
+  type OssStore,
+  type PutResult,
+  type StagedBody,
+} from './store';
+
+const STAGED_FILE = /^upload\.tmp-[0-9a-f]{16}$/;
 
 interface StoredVersion {
   record: ObjectRecord;
@@ -80,7 +99,7 @@ export class FileStore implements OssStore {
     return record?.deleteMarker ? undefined : record;
   }
 
-  async getObject(bucket: string, key: string): Promise<{ record: ObjectRecord; body: Buffer } | undefined> {
+  async getObject(bucket: string, key: string): Promise<{ record: ObjectRecord; body: ObjectBytes } | undefined> {
     const stored = (await this.index(bucket)).objects.get(key);
     if (!stored || stored.record.deleteMarker) return undefined;
     return this.readVersion(bucket, key, stored, stored, () => this.getObject(bucket, key));
@@ -92,15 +111,47 @@ export class FileStore implements OssStore {
     return findVersion(stored, versionId)?.record;
   }
 
-  async getVersion(bucket: string, key: string, versionId: string): Promise<{ record: ObjectRecord; body: Buffer } | undefined> {
+  async getVersion(bucket: string, key: string, versionId: string): Promise<{ record: ObjectRecord; body: ObjectBytes } | undefined> {
     const stored = (await this.index(bucket)).objects.get(key);
     const version = stored && findVersion(stored, versionId);
     if (!version) return undefined;
-    if (version.record.deleteMarker) return { record: version.record, body: Buffer.alloc(0) };
+    if (version.record.deleteMarker) return { record: version.record, body: bufferBytes(Buffer.alloc(0)) };
     return this.readVersion(bucket, key, stored, version, () => this.getVersion(bucket, key, versionId));
   }
 
-  putObject(bucket: string, record: ObjectRecord, body: Buffer, options: { ifAbsent?: boolean; versioned?: boolean } = {}): Promise<PutResult> {
+  async stage(bucket: string, source: AsyncIterable<Uint8Array>): Promise<StagedBody> {
+    // The first load of a bucket sweeps `.tmp-` files: it must have run before this upload creates one.
+    await this.index(bucket);
+    const dir = this.objectDir(bucket);
+    await mkdir(dir, { recursive: true });
+    const token = `upload.tmp-${randomBytes(8).toString('hex')}`;
+    const file = path.join(dir, token);
+    const md5 = createHash('md5');
+    let size = 0;
+    try {
+      await pipeline(
+        source,
+        async function* (chunks: AsyncIterable<Uint8Array>) {
+          for await (const chunk of chunks) {
+            md5.update(chunk);
+            size += chunk.length;
+            yield chunk;
+          }
+        },
+        createWriteStream(file, { flags: 'wx' }),
+      );
+    } catch (error) {
+      await rm(file, { force: true });
+      throw error;
+    }
+    return { kind: 'staged', size, md5: md5.digest(), token };
+  }
+
+  async discard(bucket: string, staged: StagedBody): Promise<void> {
+    await rm(this.stagedFile(bucket, staged), { force: true });
+  }
+
+  putObject(bucket: string, record: ObjectRecord, body: Buffer | StagedBody, options: { ifAbsent?: boolean; versioned?: boolean } = {}): Promise<PutResult> {
     return this.withKeyLock(bucket, record.key, async () => {
       const index = await this.index(bucket);
       const previous = index.objects.get(record.key);
@@ -111,7 +162,8 @@ export class FileStore implements OssStore {
       let dataFile = '';
       if (!record.deleteMarker) {
         dataFile = `${base}.${randomBytes(6).toString('hex')}.bin`;
-        await writeFile(path.join(dir, dataFile), body);
+        if (Buffer.isBuffer(body)) await writeFile(path.join(dir, dataFile), body);
+        else await rename(this.stagedFile(bucket, body), path.join(dir, dataFile));
       }
       // Unversioned: the write replaces everything. Versioned: every other version is kept, newest first.
       const all: StoredVersion[] = previous ? [previous, ...(previous.noncurrent ?? [])] : [];
@@ -197,10 +249,35 @@ export class FileStore implements OssStore {
       .flatMap((s) => [{ record: s.record, isLatest: true }, ...(s.noncurrent ?? []).map((v) => ({ record: v.record, isLatest: false }))]);
   }
 
-  /** Reads a version's bytes; `retry` answers from the current state when a concurrent write removed them. */
-  private async readVersion<T>(bucket: string, key: string, before: StoredObject, version: StoredVersion, retry: () => Promise<T>): Promise<{ record: ObjectRecord; body: Buffer } | T> {
+  /**
+   * Opens a version's bytes; `retry` answers from the current state when a concurrent write removed them first.
+   * Once open, an overwrite may unlink the file and the reader still gets the version it asked for.
+   */
+  private async readVersion<T>(bucket: string, key: string, before: StoredObject, version: StoredVersion, retry: () => Promise<T>): Promise<{ record: ObjectRecord; body: ObjectBytes } | T> {
     try {
-      return { record: version.record, body: await readFile(path.join(this.objectDir(bucket), version.dataFile)) };
+      const handle = await open(path.join(this.objectDir(bucket), version.dataFile), 'r');
+      const size = version.record.size;
+      let used = false;
+      const body: ObjectBytes = {
+        size,
+        stream: (range) => {
+          if (used) throw new Error('object bytes were already read or closed');
+          used = true;
+          const { start, end } = range ?? { start: 0, end: size - 1 };
+          if (end < start) {
+            // An empty object has no byte to start at, and createReadStream refuses an end before its start.
+            void handle.close();
+            return Readable.from([]);
+          }
+          return handle.createReadStream({ start, end, autoClose: true });
+        },
+        close: async () => {
+          if (used) return;
+          used = true;
+          await handle.close();
+        },
+      };
+      return { record: version.record, body };
     } catch (error) {
       const changed = (await this.index(bucket)).objects.get(key) !== before;
       if ((error as NodeJS.ErrnoException).code === 'ENOENT' && changed) return retry();
@@ -250,6 +327,11 @@ export class FileStore implements OssStore {
     } finally {
       if (this.locks.get(id) === current) this.locks.delete(id);
     }
+  }
+
+  private stagedFile(bucket: string, staged: StagedBody): string {
+    if (!STAGED_FILE.test(staged.token)) throw new Error(`not a staged upload of this store: \`${staged.token}\``);
+    return path.join(this.objectDir(bucket), staged.token);
   }
 
   private bucketFile(name: string): string {

@@ -15,7 +15,7 @@ import { isBucketAcl, isObjectAcl } from '../../shared/policy/acl';
 import type { Caller, Ram } from '../ram';
 import { ossErrors } from './errors';
 import { objectCreatedRecord, type ObjectCreatedEventName, type OssEventRecord } from './events';
-import { compareKeys, NULL_VERSION, type BucketRecord, type ObjectRecord, type OssStore, type Tags, type Versioning } from './store';
+import { compareKeys, NULL_VERSION, type BucketRecord, type ObjectBytes, type ObjectRecord, type OssStore, type StagedBody, type Tags, type Versioning } from './store';
 import { tagContext, validateBucketTags, validateObjectTags, type TagList } from './tags';
 
 /** Who is calling, and the request facts condition keys read. */
@@ -35,7 +35,11 @@ export interface ObjectFields {
 }
 
 export interface PutObjectInput extends ObjectFields {
-  body: Buffer;
+  /**
+   * The request body, not yet read: it is read only once the caller is authorized, and streamed to the store.
+   * It enforces its own size limit (throwing OssError EntityTooLarge).
+   */
+  body: AsyncIterable<Uint8Array>;
   /** Base64 MD5 of the body, as sent in Content-MD5. */
   contentMd5?: string;
   forbidOverwrite: boolean;
@@ -61,10 +65,11 @@ export interface GetObjectInput {
   conditions: Preconditions;
 }
 
+/** `body` is open: the caller streams it (ObjectBytes.stream) or closes it. */
 export type GetObjectResult =
   | { kind: 'notModified'; record: ObjectRecord }
-  | { kind: 'full'; record: ObjectRecord; body: Buffer }
-  | { kind: 'partial'; record: ObjectRecord; body: Buffer; start: number; end: number };
+  | { kind: 'full'; record: ObjectRecord; body: ObjectBytes }
+  | { kind: 'partial'; record: ObjectRecord; body: ObjectBytes; start: number; end: number };
 
 export interface CopyObjectInput extends ObjectFields {
   source: { bucket: string; key: string };
@@ -211,24 +216,36 @@ export class OssService {
     this.authorize(ctx, 'oss:PutObject', bucket, key, { 'oss:x-oss-object-acl': input.acl ?? 'default', ...tagContext('oss:RequestObjectTag/', input.tags) }, previous);
     const acl = objectAcl(input.acl);
     const tags = validateObjectTags(input.tags ?? []);
-    const md5 = createHash('md5').update(input.body).digest();
-    if (input.contentMd5 !== undefined) {
-      const sent = Buffer.from(input.contentMd5, 'base64');
-      if (sent.length !== 16) throw ossErrors.invalidDigest('The Content-MD5 you specified is not a base64-encoded 128-bit MD5.');
-      if (!sent.equals(md5)) throw ossErrors.invalidDigest('The Content-MD5 you specified did not match what we received.');
+    const sent = input.contentMd5 === undefined ? undefined : Buffer.from(input.contentMd5, 'base64');
+    if (sent !== undefined && sent.length !== 16) throw ossErrors.invalidDigest('The Content-MD5 you specified is not a base64-encoded 128-bit MD5.');
+    // Only now is the body read: an unauthorized or malformed request costs no bytes of memory or disk.
+    const staged = await this.options.store.stage(bucketName, input.body);
+    try {
+      if (sent !== undefined && !sent.equals(staged.md5)) throw ossErrors.invalidDigest('The Content-MD5 you specified did not match what we received.');
+      const record = this.newRecord(key, staged.size, staged.md5.toString('hex').toUpperCase(), input, acl, tags);
+      return await this.write(ctx, bucket, record, staged, input.forbidOverwrite, 'ObjectCreated:PutObject');
+    } finally {
+      // After a commit the staged file is gone and this does nothing; otherwise it drops the upload.
+      await this.options.store.discard(bucketName, staged);
     }
-    const record = this.newRecord(key, input.body.length, md5.toString('hex').toUpperCase(), input, acl, tags);
-    return this.write(ctx, bucket, record, input.body, input.forbidOverwrite, 'ObjectCreated:PutObject');
   }
 
   async getObject(ctx: CallContext, bucketName: string, key: string, input: GetObjectInput): Promise<GetObjectResult> {
     validateKey(key);
     const bucket = await this.loadBucket(bucketName);
     const { record, body } = await this.readVersion(ctx, bucket, key, input.versionId);
-    if (checkPreconditions(record, input.conditions) === 'notModified') return { kind: 'notModified', record };
-    const range = input.range === undefined ? undefined : resolveRange(input.range, body.length, input.standardRange);
-    if (!range) return { kind: 'full', record, body };
-    return { kind: 'partial', record, body: body.subarray(range.start, range.end + 1), start: range.start, end: range.end };
+    try {
+      if (checkPreconditions(record, input.conditions) === 'notModified') {
+        await body.close();
+        return { kind: 'notModified', record };
+      }
+      const range = input.range === undefined ? undefined : resolveRange(input.range, body.size, input.standardRange);
+      if (!range) return { kind: 'full', record, body };
+      return { kind: 'partial', record, body, start: range.start, end: range.end };
+    } catch (error) {
+      await body.close();
+      throw error;
+    }
   }
 
   /** HeadObject is governed by oss:GetObject (reference/ram-policy.md §2.4), or oss:GetObjectVersion with a version id. */
@@ -289,12 +306,28 @@ export class OssService {
     const replacedTags = requestTags === undefined ? undefined : validateObjectTags(requestTags);
     const found = await this.options.store.getObject(source.record.name, input.source.key);
     if (!found) throw ossErrors.noSuchKey(input.source.key);
-    if (checkPreconditions(found.record, input.sourceConditions, 'x-oss-copy-source-') === 'notModified') return 'notModified';
-    const fields: ObjectFields =
-      input.directive === 'REPLACE' ? input : { contentType: found.record.contentType, userMeta: found.record.userMeta, headers: found.record.headers };
-    const tags = input.taggingDirective === 'REPLACE' ? (replacedTags ?? {}) : (found.record.tags ?? {});
-    const record = this.newRecord(key, found.body.length, found.record.etag, fields, acl, tags);
-    return this.write(ctx, target, record, found.body, input.forbidOverwrite, 'ObjectCreated:CopyObject');
+    let preconditions: 'ok' | 'notModified';
+    try {
+      preconditions = checkPreconditions(found.record, input.sourceConditions, 'x-oss-copy-source-');
+    } catch (error) {
+      await found.body.close();
+      throw error;
+    }
+    if (preconditions === 'notModified') {
+      await found.body.close();
+      return 'notModified';
+    }
+    // Streamed from the source file into the target's staging file: a copy holds no object in memory either.
+    const staged = await this.options.store.stage(bucketName, found.body.stream());
+    try {
+      const fields: ObjectFields =
+        input.directive === 'REPLACE' ? input : { contentType: found.record.contentType, userMeta: found.record.userMeta, headers: found.record.headers };
+      const tags = input.taggingDirective === 'REPLACE' ? (replacedTags ?? {}) : (found.record.tags ?? {});
+      const record = this.newRecord(key, staged.size, found.record.etag, fields, acl, tags);
+      return await this.write(ctx, target, record, staged, input.forbidOverwrite, 'ObjectCreated:CopyObject');
+    } finally {
+      await this.options.store.discard(bucketName, staged);
+    }
   }
 
   // ---- listing -----------------------------------------------------------------------------------
@@ -491,7 +524,7 @@ export class OssService {
     ctx: CallContext,
     bucket: LoadedBucket,
     written: ObjectRecord,
-    body: Buffer,
+    body: Buffer | StagedBody,
     forbidOverwrite: boolean,
     eventName: ObjectCreatedEventName,
   ): Promise<ObjectRecord> {
@@ -535,7 +568,9 @@ export class OssService {
    * named delete marker as 405 MethodNotAllowed (ali-oss test/node/multiversion.test.js `get()`); both carry
    * `x-oss-delete-marker: true`.
    */
-  private async readVersion(ctx: CallContext, bucket: LoadedBucket, key: string, versionId: string | undefined, withBody = true): Promise<{ record: ObjectRecord; body: Buffer }> {
+  private async readVersion(ctx: CallContext, bucket: LoadedBucket, key: string, versionId: string | undefined): Promise<{ record: ObjectRecord; body: ObjectBytes }>;
+  private async readVersion(ctx: CallContext, bucket: LoadedBucket, key: string, versionId: string | undefined, withBody: false): Promise<{ record: ObjectRecord }>;
+  private async readVersion(ctx: CallContext, bucket: LoadedBucket, key: string, versionId: string | undefined, withBody = true): Promise<{ record: ObjectRecord; body?: ObjectBytes }> {
     const name = bucket.record.name;
     const version = await this.options.store.headVersion(name, key, versionId);
     const live = version?.deleteMarker ? undefined : version;
@@ -545,9 +580,12 @@ export class OssService {
       const headers = { 'x-oss-delete-marker': 'true', 'x-oss-version-id': version.versionId ?? NULL_VERSION };
       throw versionId === undefined ? ossErrors.noSuchKey(key, headers) : ossErrors.deleteMarkerVersion(headers);
     }
-    if (!withBody) return { record: version, body: Buffer.alloc(0) };
+    if (!withBody) return { record: version };
     const found = versionId === undefined ? await this.options.store.getObject(name, key) : await this.options.store.getVersion(name, key, versionId);
-    if (!found || found.record.deleteMarker) throw ossErrors.noSuchKey(key);
+    if (!found || found.record.deleteMarker) {
+      await found?.body.close();
+      throw ossErrors.noSuchKey(key);
+    }
     return found;
   }
 

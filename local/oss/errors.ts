@@ -70,6 +70,10 @@ export const ossErrors = {
       details,
     ),
   internal: (message: string) => new OssError(500, 'InternalError', message),
+  // OSS answers "the OSS server is busy" with 503 ServiceUnavailable (help.aliyun.com/zh/oss/support/http-status-code-503);
+  // the emulator says so when request bodies it must hold in memory would exceed its budget.
+  serviceBusy: (capacity: number) =>
+    new OssError(503, 'ServiceUnavailable', `Service temporarily busy: the local OSS emulator holds at most ${capacity} bytes of request bodies in memory at once; retry later.`),
   // The code is UNVERIFIED for OSS (InvalidTag is the S3-family name); the EC codes come from OSS's error-center pages.
   invalidTag: (message: string, ec?: string) => new OssError(400, 'InvalidTag', message, {}, ec),
   // Seen in real responses (aliyun Swift SDK v2 integration tests; PutBucketAcl API doc sample).

@@ -1,12 +1,15 @@
 // Protocol layer, part 3: the HTTP adapter. For every request: parse → route to an operation → count it
 // and apply injected faults → authenticate → run the service → write headers/XML. Every OssError, from
 // any layer, is written here and only here, as OSS's XML error body (or the `x-oss-err` header on HEAD).
+// Bodies (body.ts): an object body is read only by the service, after authorization, and streamed to disk;
+// GetObject streams from disk; small XML bodies are buffered within one budget for the whole emulator.
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import type { Ram } from '../ram';
-import { readBody } from '../server';
 import type { Telemetry } from '../telemetry';
 import { authenticate } from './authenticate';
+import { BufferBudget, readBuffered, streamBody, type BufferLease } from './body';
 import { OssError, ossErrors } from './errors';
 import {
   continuationToken,
@@ -21,7 +24,7 @@ import {
 } from './OssService';
 import { headerValue, parseRequest, type OssHttpRequest } from './request';
 import { V1_SUBRESOURCES } from './signature';
-import type { ObjectRecord, Tags } from './store';
+import type { ObjectBytes, ObjectRecord, Tags } from './store';
 import { parseTaggingHeader, parseTaggingXml, tagSetXml, type TagList } from './tags';
 import { errorXml, parseXml, toXml } from './xml';
 
@@ -31,15 +34,21 @@ export interface HandlerOptions {
   telemetry: Telemetry;
   region: string;
   now: () => number;
-  /** Largest PutObject body accepted; real OSS takes 5 GB, the emulator keeps bodies in memory. */
+  /** Largest PutObject body accepted (default 5 GB, OSS's PutObject limit); bodies stream to disk. */
   maxObjectBytes?: number;
+  /** Bytes of small request bodies (XML, policies) held in memory at once across all requests (default 32 MiB). */
+  maxBufferedBytes?: number;
 }
 
 interface Reply {
   status: number;
   headers?: Record<string, string>;
-  body?: Buffer | string;
+  /** An open object is streamed (and released) by sendReply. */
+  body?: Buffer | string | { bytes: ObjectBytes; range?: { start: number; end: number } };
 }
+
+/** Reads the whole (small) request body within `limit` bytes and the emulator's buffer budget. */
+type ReadSmall = (limit: number) => Promise<Buffer>;
 
 interface Route {
   /** The OSS API name, as counted in telemetry (`oss:PutObject`) and matched by fault rules. */
@@ -47,7 +56,12 @@ interface Route {
   run(ctx: CallContext): Promise<Reply>;
 }
 
-const DEFAULT_MAX_OBJECT_BYTES = 64 * 1024 * 1024;
+/** "The size of the object to upload cannot exceed 5 GB" (OSS PutObject API reference). */
+const DEFAULT_MAX_OBJECT_BYTES = 5 * 1024 * 1024 * 1024;
+/** Enough for 16 multi-delete bodies at their 2 MiB limit at once. */
+const DEFAULT_MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
+const MAX_DELETE_BYTES = 2 * 1024 * 1024;
+const MAX_VERSIONING_BYTES = 64 * 1024;
 /** A `<Tagging>` body of 20 tags of the longest keys and values is well under this. */
 const MAX_TAGGING_BYTES = 64 * 1024;
 /** Headers OSS stores with an object and returns on GET/HEAD. */
@@ -65,8 +79,9 @@ const RESPONSE_OVERRIDES: Record<string, string> = {
 const NEUTRAL_SUBRESOURCES = new Set(['security-token', 'x-oss-traffic-limit', 'x-oss-request-payer', ...Object.keys(RESPONSE_OVERRIDES)]);
 
 export function createRequestHandler(options: HandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const budget = new BufferBudget(options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES);
   return (req, res) => {
-    handle(options, req, res).catch((error: unknown) => {
+    handle(options, budget.lease(), req, res).catch((error: unknown) => {
       // handle() writes every error itself; reaching here means the socket broke mid-response.
       console.error(`oss emulator: ${String((error as Error)?.message ?? error)}`);
       res.destroy();
@@ -74,13 +89,13 @@ export function createRequestHandler(options: HandlerOptions): (req: IncomingMes
   };
 }
 
-async function handle(options: HandlerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(options: HandlerOptions, lease: BufferLease, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const requestId = randomBytes(12).toString('hex').toUpperCase();
   const host = req.headers.host ?? '';
   let action = 'Unknown';
   try {
     const request = parseRequest(req);
-    const route = routeFor(options, request, req);
+    const route = routeFor(options, request, req, lease);
     action = route.action;
     options.telemetry.countCall('oss', action);
     const fault = options.telemetry.pickFault('oss', action);
@@ -96,28 +111,37 @@ async function handle(options: HandlerOptions, req: IncomingMessage, res: Server
       userAgent: request.userAgent,
       requestId,
     });
-    sendReply(res, requestId, reply);
+    await sendReply(res, requestId, reply);
   } catch (error) {
     if (action === 'Unknown') options.telemetry.countCall('oss', action);
     const ossError = error instanceof OssError ? error : unexpected(error);
-    sendError(res, req.method === 'HEAD', requestId, host, ossError);
+    // A body still on its way (a refused upload) is not read at all: the answer closes the connection instead.
+    sendError(res, req.method === 'HEAD', requestId, host, ossError, hasBody(req) && !req.complete);
   } finally {
-    // An error may leave a request body unread; drain it so a keep-alive connection stays usable.
-    if (!req.readableEnded) req.resume();
+    lease.release();
+    // A body that arrived whole but was not read is drained, so a keep-alive connection stays usable.
+    if (req.complete && !req.readableEnded) req.resume();
   }
 }
 
+/** Whether the request announced a body (a GET without one may not have been marked complete yet). */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return length === undefined ? req.headers['transfer-encoding'] !== undefined : length !== '0';
+}
+
 function unexpected(error: unknown): OssError {
-  const code = (error as { code?: string })?.code;
-  if (code === 'EntityTooLarge') return ossErrors.entityTooLarge(Number((error as Error).message.match(/\d+/)?.[0] ?? 0));
+  // A client that drops the connection mid-upload: nobody is left to read the answer, and it is no emulator fault.
+  if ((error as { code?: string })?.code === 'ECONNRESET') return ossErrors.internal('the client closed the connection before sending the whole body');
   console.error('oss emulator: unexpected error', error);
   return ossErrors.internal(`The local OSS emulator failed: ${String((error as Error)?.message ?? error)}`);
 }
 
 // ---- routing -------------------------------------------------------------------------------------
 
-function routeFor(options: HandlerOptions, r: OssHttpRequest, req: IncomingMessage): Route {
+function routeFor(options: HandlerOptions, r: OssHttpRequest, req: IncomingMessage, lease: BufferLease): Route {
   const { service } = options;
+  const readSmall: ReadSmall = (limit) => readBuffered(req, limit, lease);
   const bucket = r.bucket;
   if (bucket === undefined) return notImplemented(r.method === 'GET' ? 'ListBuckets' : 'NotImplemented', `\`${r.method} /\` (service-level APIs)`);
 
@@ -128,7 +152,7 @@ function routeFor(options: HandlerOptions, r: OssHttpRequest, req: IncomingMessa
           return {
             action: 'PutBucketPolicy',
             run: async (ctx) => {
-              const body = await readBody(req, MAX_POLICY_BYTES).catch((error: unknown) => {
+              const body = await readBuffered(req, MAX_POLICY_BYTES, lease).catch((error: unknown) => {
                 if ((error as { code?: string }).code === 'EntityTooLarge') throw ossErrors.invalidPolicy(`The bucket policy exceeds ${MAX_POLICY_BYTES} bytes.`, POLICY_TOO_LARGE_EC);
                 throw error;
               });
@@ -154,7 +178,7 @@ function routeFor(options: HandlerOptions, r: OssHttpRequest, req: IncomingMessa
       }
     }
     if (r.method === 'POST' && r.params.has('delete')) {
-      return { action: 'DeleteMultipleObjects', run: (ctx) => deleteMultiple(service, ctx, bucket, r, req) };
+      return { action: 'DeleteMultipleObjects', run: (ctx) => deleteMultiple(service, ctx, bucket, r, readSmall) };
     }
     if (onlySubresource(r, 'acl')) {
       if (r.method === 'PUT') {
@@ -169,7 +193,7 @@ function routeFor(options: HandlerOptions, r: OssHttpRequest, req: IncomingMessa
       if (r.method === 'GET') return { action: 'GetBucketAcl', run: async (ctx) => aclReply(await service.getBucketAcl(ctx, bucket)) };
     }
     if (onlySubresource(r, 'versioning')) {
-      if (r.method === 'PUT') return { action: 'PutBucketVersioning', run: (ctx) => putBucketVersioning(service, ctx, bucket, req) };
+      if (r.method === 'PUT') return { action: 'PutBucketVersioning', run: (ctx) => putBucketVersioning(service, ctx, bucket, readSmall) };
       if (r.method === 'GET') {
         return {
           action: 'GetBucketVersioning',
@@ -190,7 +214,7 @@ function routeFor(options: HandlerOptions, r: OssHttpRequest, req: IncomingMessa
           return {
             action: 'PutBucketTags',
             run: async (ctx) => {
-              await service.putBucketTags(ctx, bucket, await readTagging(req));
+              await service.putBucketTags(ctx, bucket, await readTagging(readSmall));
               return { status: 200 };
             },
           };
@@ -236,7 +260,7 @@ function routeFor(options: HandlerOptions, r: OssHttpRequest, req: IncomingMessa
         return {
           action: 'PutObjectTagging',
           run: async (ctx) => {
-            await service.putObjectTagging(ctx, bucket, key, await readTagging(req));
+            await service.putObjectTagging(ctx, bucket, key, await readTagging(readSmall));
             return { status: 200 };
           },
         };
@@ -261,9 +285,9 @@ function routeFor(options: HandlerOptions, r: OssHttpRequest, req: IncomingMessa
       return {
         action: 'PutObject',
         run: async (ctx) => {
-          const body = await readBody(req, options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES);
           const record = await service.putObject(ctx, bucket, key, {
-            body,
+            // Lazy: the service reads it only once the caller is authorized.
+            body: streamBody(req, options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES),
             contentMd5: h['content-md5'],
             forbidOverwrite: isTrue(h['x-oss-forbid-overwrite']),
             acl: h['x-oss-object-acl'],
@@ -336,9 +360,9 @@ async function getObject(service: OssService, ctx: CallContext, bucket: string, 
   if (result.kind === 'partial') {
     headers['Content-Range'] = `bytes ${result.start}-${result.end}/${result.record.size}`;
     delete headers['Content-MD5'];
-    return { status: 206, headers, body: result.body };
+    return { status: 206, headers, body: { bytes: result.body, range: { start: result.start, end: result.end } } };
   }
-  return { status: 200, headers, body: result.body };
+  return { status: 200, headers, body: { bytes: result.body } };
 }
 
 async function copyObject(service: OssService, ctx: CallContext, bucket: string, key: string, r: OssHttpRequest): Promise<Reply> {
@@ -370,8 +394,8 @@ async function copyObject(service: OssService, ctx: CallContext, bucket: string,
 }
 
 /** `POST /<bucket>/?delete` with `<Delete><Quiet/><Object><Key/></Object>…</Delete>`; OSS requires Content-MD5 here. */
-async function deleteMultiple(service: OssService, ctx: CallContext, bucket: string, r: OssHttpRequest, req: IncomingMessage): Promise<Reply> {
-  const body = await readBody(req, 2 * 1024 * 1024);
+async function deleteMultiple(service: OssService, ctx: CallContext, bucket: string, r: OssHttpRequest, readSmall: ReadSmall): Promise<Reply> {
+  const body = await readSmall(MAX_DELETE_BYTES);
   const md5 = r.headers['content-md5'];
   if (md5 === undefined) throw ossErrors.missingContentMd5();
   if (createHash('md5').update(body).digest('base64') !== md5) throw ossErrors.invalidDigest('The Content-MD5 you specified did not match what we received.');
@@ -477,8 +501,8 @@ function parseMaxKeys(value: string | undefined): number {
 // ---- versioning ----------------------------------------------------------------------------------
 
 /** `<VersioningConfiguration><Status>Enabled|Suspended</Status></VersioningConfiguration>` (OSS PutBucketVersioning; ali-oss putBucketVersioning). */
-async function putBucketVersioning(service: OssService, ctx: CallContext, bucket: string, req: IncomingMessage): Promise<Reply> {
-  const body = await readBody(req, 64 * 1024);
+async function putBucketVersioning(service: OssService, ctx: CallContext, bucket: string, readSmall: ReadSmall): Promise<Reply> {
+  const body = await readSmall(MAX_VERSIONING_BYTES);
   let doc: Record<string, unknown>;
   try {
     doc = parseXml(body.toString('utf8'));
@@ -541,8 +565,8 @@ function taggingReply(tags: Tags): Reply {
   return { status: 200, headers: { 'Content-Type': 'application/xml' }, body: toXml('Tagging', { TagSet: tagSetXml(tags) }) };
 }
 
-async function readTagging(req: IncomingMessage): Promise<TagList> {
-  return parseTaggingXml((await readBody(req, MAX_TAGGING_BYTES)).toString('utf8'));
+async function readTagging(readSmall: ReadSmall): Promise<TagList> {
+  return parseTaggingXml((await readSmall(MAX_TAGGING_BYTES)).toString('utf8'));
 }
 
 function requestTags(h: Readonly<Record<string, string>>): TagList | undefined {
@@ -612,13 +636,25 @@ function baseHeaders(requestId: string): Record<string, string> {
   return { 'x-oss-request-id': requestId, Server: 'AliyunOSS' };
 }
 
-function sendReply(res: ServerResponse, requestId: string, reply: Reply): void {
+async function sendReply(res: ServerResponse, requestId: string, reply: Reply): Promise<void> {
   const headers = { ...baseHeaders(requestId), ...reply.headers };
   if (reply.status === 304) delete headers['Content-Length'];
   if (reply.body === undefined) {
     if (headers['Content-Length'] === undefined && reply.status !== 204 && reply.status !== 304) headers['Content-Length'] = '0';
     res.writeHead(reply.status, headers);
     res.end();
+    return;
+  }
+  if (typeof reply.body === 'object' && !Buffer.isBuffer(reply.body)) {
+    const { bytes, range } = reply.body;
+    headers['Content-Length'] = String(range ? range.end - range.start + 1 : bytes.size);
+    res.writeHead(reply.status, headers);
+    try {
+      await pipeline(bytes.stream(range), res);
+    } catch {
+      // The client went away mid-body (or the disk failed): the headers are out, so all that is left is to cut it.
+      res.destroy();
+    }
     return;
   }
   const body = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
@@ -628,13 +664,15 @@ function sendReply(res: ServerResponse, requestId: string, reply: Reply): void {
 }
 
 /** HEAD responses have no body, so the error XML travels base64-encoded in `x-oss-err` (ali-oss ≥ 6.21 reads it). */
-function sendError(res: ServerResponse, isHead: boolean, requestId: string, host: string, error: OssError): void {
+function sendError(res: ServerResponse, isHead: boolean, requestId: string, host: string, error: OssError, closeConnection: boolean): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const xml = Buffer.from(errorXml(error, requestId, host), 'utf8');
   const headers: Record<string, string> = { ...baseHeaders(requestId), 'Content-Type': 'application/xml', ...error.headers };
+  // Node closes the socket once this answer is out, so the rest of an unread body is never received.
+  if (closeConnection) headers.Connection = 'close';
   if (error.ec) headers['x-oss-ec'] = error.ec;
   if (isHead) {
     headers['x-oss-err'] = xml.toString('base64');

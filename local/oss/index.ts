@@ -17,7 +17,7 @@ import type { OssEventRecord } from './events';
 import { FileStore } from './FileStore';
 import { createRequestHandler } from './http';
 import { OssService } from './OssService';
-import type { BucketAcl, BucketRecord, ObjectAcl, ObjectRecord, OssStore, Tags } from './store';
+import { readAllBytes, type BucketAcl, type BucketRecord, type ObjectAcl, type ObjectRecord, type OssStore, type Tags } from './store';
 
 export type { OssEventRecord } from './events';
 export { OssError } from './errors';
@@ -33,8 +33,10 @@ export interface OssEmulatorOptions {
   /** Called for each successful PutObject / CopyObject before the response, to accept (not run) the event; never fails the write. */
   onObjectCreated?: (record: OssEventRecord) => void;
   now?: () => number;
-  /** Largest PutObject body, default 64 MiB. */
+  /** Largest PutObject body, default 5 GB as in OSS (bodies stream to disk, never into memory). */
   maxObjectBytes?: number;
+  /** Bytes of small request bodies (XML, policies) buffered at once across all requests, default 32 MiB. */
+  maxBufferedBytes?: number;
 }
 
 export interface BucketInfo {
@@ -75,7 +77,15 @@ export function createOssEmulator(options: OssEmulatorOptions): OssEmulator {
   const store: OssStore = new FileStore(options.dataDir);
   const service = new OssService({ ram: options.ram, store, region: options.region, now, onObjectCreated: options.onObjectCreated });
   const server = createServer(
-    createRequestHandler({ service, ram: options.ram, telemetry: options.telemetry, region: options.region, now, maxObjectBytes: options.maxObjectBytes }),
+    createRequestHandler({
+      service,
+      ram: options.ram,
+      telemetry: options.telemetry,
+      region: options.region,
+      now,
+      maxObjectBytes: options.maxObjectBytes,
+      maxBufferedBytes: options.maxBufferedBytes,
+    }),
   );
   return {
     server,
@@ -93,7 +103,7 @@ export function createOssEmulator(options: OssEmulatorOptions): OssEmulator {
     objects: {
       get: async (bucket, key) => {
         const found = await store.getObject(bucket, key);
-        return found ? { body: found.body, record: found.record } : undefined;
+        return found ? { body: await readAllBytes(found.body), record: found.record } : undefined;
       },
       list: async (bucket, prefix = '') => (await store.listObjects(bucket)).filter((o) => o.key.startsWith(prefix)),
       put: (bucket, key, body, { contentType, acl }) => service.seedObject(bucket, key, body, contentType, acl),

@@ -1,5 +1,6 @@
 // The state layer's contract: buckets and objects, nothing about HTTP, signatures or policies.
 // FileStore.ts implements it on disk so that data survives a restart of the local stack.
+import { Readable } from 'node:stream';
 import type { BucketAcl, ObjectAcl } from '../../shared/policy';
 
 export type { BucketAcl, ObjectAcl };
@@ -62,6 +63,44 @@ export interface PutResult {
   previous?: ObjectRecord;
 }
 
+/**
+ * An upload's bytes, already written to a temporary place by stage(), with what was computed on the way in.
+ * putObject() commits it; discard() drops it. Either way it is used once.
+ */
+export interface StagedBody {
+  readonly kind: 'staged';
+  readonly size: number;
+  /** MD5 of the bytes (16 bytes), for Content-MD5 and the ETag. */
+  readonly md5: Buffer;
+  /** The store's own name for the temporary bytes. */
+  readonly token: string;
+}
+
+/** An object's bytes as read: opened, not loaded, so a GET of any size costs a stream buffer, not the object. */
+export interface ObjectBytes {
+  readonly size: number;
+  /** Streams bytes `start`..`end` (inclusive; default all) and then releases them. Call at most once. */
+  stream(range?: { start: number; end: number }): Readable;
+  /** Releases the bytes without reading them (a 304, a refused range, a failed copy). */
+  close(): Promise<void>;
+}
+
+/** Bytes already in memory (seeding, delete markers) as ObjectBytes. */
+export function bufferBytes(body: Buffer): ObjectBytes {
+  return {
+    size: body.length,
+    stream: (range) => Readable.from(range ? [body.subarray(range.start, range.end + 1)] : [body]),
+    close: async () => undefined,
+  };
+}
+
+/** Reads ObjectBytes into one Buffer: for seeding and tests, never on a request path. */
+export async function readAllBytes(bytes: ObjectBytes): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of bytes.stream()) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
 export interface OssStore {
   getBucket(name: string): Promise<BucketRecord | undefined>;
   putBucket(record: BucketRecord): Promise<void>;
@@ -69,16 +108,24 @@ export interface OssStore {
 
   /** The current version, unless it is a delete marker (then the object reads as missing). */
   headObject(bucket: string, key: string): Promise<ObjectRecord | undefined>;
-  getObject(bucket: string, key: string): Promise<{ record: ObjectRecord; body: Buffer } | undefined>;
+  getObject(bucket: string, key: string): Promise<{ record: ObjectRecord; body: ObjectBytes } | undefined>;
   /** One version (`null` finds a version without id), or without `versionId` the current one; delete markers included. */
   headVersion(bucket: string, key: string, versionId?: string): Promise<ObjectRecord | undefined>;
-  getVersion(bucket: string, key: string, versionId: string): Promise<{ record: ObjectRecord; body: Buffer } | undefined>;
+  getVersion(bucket: string, key: string, versionId: string): Promise<{ record: ObjectRecord; body: ObjectBytes } | undefined>;
+  /**
+   * Writes a body to a temporary place of the bucket as it arrives, hashing it on the way, and holds in memory no
+   * more than a stream's buffer. A failing source (too large, connection lost) leaves nothing behind.
+   */
+  stage(bucket: string, source: AsyncIterable<Uint8Array>): Promise<StagedBody>;
+  /** Drops a staged body that will not be committed; harmless after a commit. */
+  discard(bucket: string, staged: StagedBody): Promise<void>;
   /**
    * Writes atomically; with `ifAbsent` the existence check and the write are one step. Without `versioned` the record
    * replaces the object. With it the record becomes the current version and the others are kept, except one with the
    * same version id (the one `null` version), which it replaces. A delete marker record is written without bytes.
+   * A staged body is moved into place, not copied; when nothing is written (`ifAbsent`) it stays staged.
    */
-  putObject(bucket: string, record: ObjectRecord, body: Buffer, options?: { ifAbsent?: boolean; versioned?: boolean }): Promise<PutResult>;
+  putObject(bucket: string, record: ObjectRecord, body: Buffer | StagedBody, options?: { ifAbsent?: boolean; versioned?: boolean }): Promise<PutResult>;
   /** Removes one version for good; the newest remaining one becomes current. Returns the removed record. */
   deleteVersion(bucket: string, key: string, versionId: string): Promise<ObjectRecord | undefined>;
   /**

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
+import { ADMIN_KEY_HEADER } from '../../local/admin';
 import { PROJECT_S_YAML, startStack, type Stack, type StackInfo, type StackOptions } from '../../local/stack';
 
 export interface TestStack extends Stack {
@@ -69,7 +70,7 @@ export function sYamlWith(changes: Record<string, unknown>): string {
 
 /** No AccessKeySecret, SecurityToken or API token the stack issued may appear in any function log line. */
 export function assertNoSecretsLogged(stack: Stack, logLines: readonly string[]): void {
-  const secrets = [...stack.ram.issuedSecrets(), stack.info.apiToken];
+  const secrets = [...stack.ram.issuedSecrets(), stack.info.apiToken, stack.info.adminKey];
   const leaks = logLines.filter((line) => secrets.some((secret) => line.includes(secret)));
   if (leaks.length > 0) throw new Error(`${leaks.length} log line(s) contain a secret, e.g. ${leaks[0].slice(0, 200)}…`);
 }
@@ -107,12 +108,19 @@ export interface Stats {
   invocations: Record<string, number>;
 }
 
+/** A request to the admin endpoint, with stack.json's admin key as the endpoint requires. */
+export function adminFetch(info: StackInfo, route: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(`${info.endpoints.admin}${route}`, { ...init, headers: { ...(init.headers as Record<string, string>), [ADMIN_KEY_HEADER]: info.adminKey } });
+}
+
 export async function stats(info: StackInfo): Promise<Stats> {
-  return (await (await fetch(`${info.endpoints.admin}/stats`)).json()) as Stats;
+  const response = await adminFetch(info, '/stats');
+  if (response.status !== 200) throw new Error(`GET /stats answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as Stats;
 }
 
 export async function setFaults(info: StackInfo, rules: unknown[]): Promise<void> {
-  const response = await fetch(`${info.endpoints.admin}/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules }) });
+  const response = await adminFetch(info, '/faults', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rules }) });
   if (response.status !== 200) throw new Error(`PUT /faults answered ${response.status}: ${await response.text()}`);
 }
 

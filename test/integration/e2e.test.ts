@@ -17,7 +17,7 @@ describe('upload → STS → IMM → sidecar (local stack)', () => {
 
   afterAll(() => {
     // Every log line the functions wrote during this suite: no secret, token or credential may appear.
-    const secrets = [...stack.ram.issuedSecrets(), stack.info.apiToken];
+    const secrets = [...stack.ram.issuedSecrets(), stack.info.apiToken, stack.info.adminKey];
     const leaks = stack.logLines.filter((line) => secrets.some((secret) => line.includes(secret)));
     expect(stack.logLines.length).toBeGreaterThan(100);
     expect(leaks).toEqual([]);

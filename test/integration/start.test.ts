@@ -2,7 +2,7 @@
 // any OSS client, and a clean stop on Ctrl-C.
 import OSS from 'ali-oss';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -58,8 +58,9 @@ describe('npm start', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('starts, prints how to upload, writes stack.json, scores an upload and stops on SIGINT', async () => {
-    // Prepare
+  it('starts, prints how to upload, writes stack.json (0600), scores an upload and stops on SIGINT', async () => {
+    // Prepare: a stale stack.json from an older run, readable by everyone.
+    writeFileSync(path.join(dir, 'stack.json'), '{}', { mode: 0o644 });
     child = spawn(process.execPath, [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'local', 'start.ts')], {
       cwd: root,
       env: { ...process.env, LOCAL_PORT: '0', LOCAL_DIR: dir, LOG_LEVEL: 'warn' },
@@ -67,6 +68,8 @@ describe('npm start', () => {
     // Act
     const banner = await waitForOutput(child, /Ctrl-C stops everything/, 30_000);
     const info = JSON.parse(readFileSync(path.join(dir, 'stack.json'), 'utf8'));
+    const mode = statSync(path.join(dir, 'stack.json')).mode & 0o777;
+    const adminStatus = (await fetch(`${info.endpoints.admin}/stats`, { headers: { 'x-admin-key': info.adminKey } })).status;
     const client = new OSS({ endpoint: info.endpoints.oss, sldEnable: true, bucket: info.bucket, accessKeyId: info.accounts.data.accessKeyId, accessKeySecret: info.accounts.data.accessKeySecret } as OSS.Options);
     await client.put('incoming/from-start.jpg', await sceneJpeg(400, 300, 3));
     const sidecar = await poll(async () => JSON.parse(((await client.get('results/incoming/from-start.jpg.json')).content as Buffer).toString()));
@@ -75,7 +78,13 @@ describe('npm start', () => {
     const exitCode = await exited;
     // Assess
     expect(banner).toMatch(/Upload a JPEG/);
-    expect(Object.keys(info).sort()).toEqual(['accounts', 'apiToken', 'bucket', 'endpoints', 'immProject', 'region', 'roleArn'].sort());
+    // Only the owner can read the keys, and a captured log of the banner holds none of them.
+    expect(mode).toBe(0o600);
+    expect(banner).toContain(info.apiToken.slice(0, 4));
+    expect(banner).toContain(`require('${path.join(dir, 'stack.json')}').apiToken`);
+    for (const secret of [info.apiToken, info.adminKey, info.accounts.data.accessKeySecret, info.accounts.media.accessKeySecret]) expect(banner).not.toContain(secret);
+    expect(adminStatus).toBe(200);
+    expect(Object.keys(info).sort()).toEqual(['accounts', 'adminKey', 'apiToken', 'bucket', 'endpoints', 'immProject', 'region', 'roleArn'].sort());
     expect(Object.keys(info.endpoints).sort()).toEqual(['admin', 'api', 'imm', 'oss', 'sts']);
     expect(info.endpoints.oss).toMatch(/^http:\/\/localhost:\d+$/);
     expect(info.endpoints.sts).toMatch(/^127\.0\.0\.1:\d+$/);
