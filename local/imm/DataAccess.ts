@@ -268,7 +268,7 @@ async function collect(stream: Readable, size: number): Promise<Buffer> {
   return bytes;
 }
 
-/** A read that broke after OSS said yes: a broken connection, a stalled body or a full disk. */
+/** A read that broke after OSS said yes: a broken connection, a short body or a full disk. */
 function readError(error: unknown, object: OssUri): ImmError {
   if (error instanceof ImmError) return error;
   return immErrors.internal(`IMM could not read \`${object.uri}\`: ${String((error as Error)?.message ?? error)}`);

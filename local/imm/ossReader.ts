@@ -26,8 +26,6 @@ export interface ObjectBody {
  */
 export type ObjectReader = (bucket: string, key: string, credentials: ReaderCredentials) => Promise<ObjectBody | Buffer>;
 
-/** How long a body may stall before the read fails (ali-oss's own timeout ends once the headers are in). */
-const IDLE_TIMEOUT_MS = 60_000;
 /** OSS error bodies are a few hundred bytes of XML. */
 const ERROR_BODY_LIMIT = 64 * 1024;
 
@@ -86,7 +84,11 @@ export function immOssClient(ossEndpoint: string, region: string, bucket: string
   } as OSS.Options);
 }
 
-/** The default reader: a signed GET whose body is handed over as it arrives. */
+/**
+ * The default reader: a signed GET whose body is handed over as it arrives. ali-oss's timeout covers the request
+ * up to its headers; after that the body goes at its consumer's pace (a browser may read a PDF slowly), so no
+ * timer cuts it, and a consumer that goes away destroys it.
+ */
 export function createOssReader(ossEndpoint: string, region: string, timeoutMs = 60_000): ObjectReader {
   return async (bucket, key, credentials) => {
     const result = await immOssClient(ossEndpoint, region, bucket, credentials, timeoutMs, errorBodyUrllib).getStream(key);
@@ -97,7 +99,6 @@ export function createOssReader(ossEndpoint: string, region: string, timeoutMs =
       stream.destroy();
       throw Object.assign(new Error(`OSS answered \`${key}\` without a Content-Length`), { code: 'InvalidResponse' });
     }
-    stream.setTimeout(IDLE_TIMEOUT_MS, () => stream.destroy(new Error(`OSS sent nothing for ${IDLE_TIMEOUT_MS} ms`)));
     return { size, contentType: headers['content-type'], stream };
   };
 }
