@@ -10,7 +10,7 @@ import { parsePolicy, type ParsedPolicy } from '../../shared/policy';
 import type { AccessKey } from '../ram';
 import { StsError, type StsService } from '../sts';
 import { ImmError, immErrors } from './errors';
-import { MemoryBudget } from './MemoryBudget';
+import { MemoryBudget, type Release } from './MemoryBudget';
 import { bodyOf, type ObjectBody, type ObjectReader } from './ossReader';
 import type { ObjectWriter } from './ossWriter';
 import type { CredentialConfig, OssUri } from './params';
@@ -105,7 +105,7 @@ export class DataAccess {
       body.stream.destroy();
       throw limit.refuse(body.size);
     }
-    let release;
+    let release: Release;
     try {
       release = await this.memory.reserve(body.size + extraBytes, `reading \`${object.uri}\``);
     } catch (error) {
