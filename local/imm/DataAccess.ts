@@ -2,11 +2,16 @@
 // through the offline STS as the service `imm.aliyuncs.com`, cached until near expiry with concurrent
 // requests sharing one assumption, and used to read objects. OSS failures become IMM errors that say which
 // identity was refused what, so a caller can tell a missing bucket-policy grant from a missing object.
+// Objects are read as streams: piped to a file, or to the browser, or held whole only within the MemoryBudget.
+import { createWriteStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { parsePolicy, type ParsedPolicy } from '../../shared/policy';
 import type { AccessKey } from '../ram';
 import { StsError, type StsService } from '../sts';
 import { ImmError, immErrors } from './errors';
-import type { ObjectReader } from './ossReader';
+import { MemoryBudget, type Release } from './MemoryBudget';
+import { bodyOf, type ObjectBody, type ObjectReader } from './ossReader';
 import type { ObjectWriter } from './ossWriter';
 import type { CredentialConfig, OssUri } from './params';
 import type { Project } from './ProjectRegistry';
@@ -25,23 +30,38 @@ export interface DataAccessOptions {
   reader: ObjectReader;
   /** Where results go (CreateMediaConvertTask); without one, writes fail as internal errors. */
   writer?: ObjectWriter;
+  /** The bytes IMM may hold in memory at once; default a budget of its own (64 MiB). */
+  memory?: MemoryBudget;
   now?: () => number;
+}
+
+/** How large an object may be for one use, and the error that refuses a larger one (checked before reading). */
+export interface SizeLimit {
+  maxBytes: number;
+  refuse: (size: number) => ImmError;
 }
 
 export class DataAccess {
   private readonly sessions = new Map<string, Promise<AccessKey>>();
   private readonly now: () => number;
 
+  readonly memory: MemoryBudget;
+
   constructor(private readonly options: DataAccessOptions) {
     this.now = options.now ?? Date.now;
+    this.memory = options.memory ?? new MemoryBudget();
   }
 
-  /** Reads `oss://bucket/key` as the project's data identity. Throws ImmError. */
-  async read(project: Project, object: OssUri, credentialConfig?: CredentialConfig): Promise<Buffer> {
+  /**
+   * Opens `oss://bucket/key` as the project's data identity; the caller consumes or destroys the stream.
+   * Refusals (access denied, missing object) come here, before any byte is read. Throws ImmError.
+   */
+  async open(project: Project, object: OssUri, credentialConfig?: CredentialConfig): Promise<ObjectBody> {
     for (let attempt = 1; ; attempt++) {
       const key = await this.identity(project, credentialConfig);
       try {
-        return await this.options.reader(object.bucket, object.key, key);
+        // A stream that fails later (a broken connection) is reported by whoever consumes it.
+        return bodyOf(await this.options.reader(object.bucket, object.key, key));
       } catch (error) {
         const code = String((error as { code?: unknown })?.code ?? '');
         if (attempt === 1 && STALE_CREDENTIAL_CODES.has(code)) {
@@ -50,6 +70,58 @@ export class DataAccess {
         }
         throw ossError(error, code, key, object, 'oss:GetObject');
       }
+    }
+  }
+
+  /** The object's size as IMM's identity reads it: a GET whose body is dropped, so the bucket policy decides as for a read. */
+  async probe(project: Project, object: OssUri, credentialConfig?: CredentialConfig): Promise<number> {
+    const body = await this.open(project, object, credentialConfig);
+    body.stream.destroy();
+    return body.size;
+  }
+
+  /** Streams the object into `file` (created or replaced), after `limit` has checked its size. Returns its size. Throws ImmError. */
+  async readToFile(project: Project, object: OssUri, file: string, credentialConfig?: CredentialConfig, limit?: SizeLimit): Promise<number> {
+    const body = await this.open(project, object, credentialConfig);
+    if (limit && body.size > limit.maxBytes) {
+      body.stream.destroy();
+      throw limit.refuse(body.size);
+    }
+    try {
+      await pipeline(body.stream, countBytes(body.size), createWriteStream(file));
+    } catch (error) {
+      throw readError(error, object);
+    }
+    return body.size;
+  }
+
+  /**
+   * Holds the whole object in memory for `use`, within the MemoryBudget: `extraBytes` is what `use` itself
+   * allocates on top (decoded pixels, …). The object is refused by `limit` before it is read. Throws ImmError.
+   */
+  async withBytes<T>(project: Project, object: OssUri, credentialConfig: CredentialConfig | undefined, limit: SizeLimit, extraBytes: number, use: (bytes: Buffer) => Promise<T>): Promise<T> {
+    const body = await this.open(project, object, credentialConfig);
+    if (body.size > limit.maxBytes) {
+      body.stream.destroy();
+      throw limit.refuse(body.size);
+    }
+    let release: Release;
+    try {
+      release = await this.memory.reserve(body.size + extraBytes, `reading \`${object.uri}\``);
+    } catch (error) {
+      body.stream.destroy();
+      throw error;
+    }
+    try {
+      let bytes: Buffer;
+      try {
+        bytes = await collect(body.stream, body.size);
+      } catch (error) {
+        throw readError(error, object);
+      }
+      return await use(bytes);
+    } finally {
+      release();
     }
   }
 
@@ -164,6 +236,42 @@ function assumeError(error: unknown, what: string): ImmError {
 function rolePrincipal(key: AccessKey): string {
   const { caller } = key;
   return caller.kind === 'role-session' ? `arn:sts::${caller.accountId}:assumed-role/${caller.roleName}/*` : caller.arn;
+}
+
+/** Passes bytes through, failing if more arrive than OSS announced (the size every limit was checked on). */
+function countBytes(size: number): (source: AsyncIterable<Buffer>) => AsyncGenerator<Buffer> {
+  return async function* (source) {
+    let seen = 0;
+    for await (const chunk of source) {
+      seen += chunk.length;
+      if (seen > size) throw new Error(`OSS sent more than the ${size} bytes it announced`);
+      yield chunk;
+    }
+    if (seen < size) throw new Error(`OSS sent ${seen} of the ${size} bytes it announced`);
+  };
+}
+
+/** The announced `size` bytes of a stream, in one Buffer allocated once. */
+async function collect(stream: Readable, size: number): Promise<Buffer> {
+  const bytes = Buffer.allocUnsafe(size);
+  let offset = 0;
+  for await (const chunk of stream) {
+    const buffer = chunk as Buffer;
+    if (offset + buffer.length > size) {
+      stream.destroy();
+      throw new Error(`OSS sent more than the ${size} bytes it announced`);
+    }
+    buffer.copy(bytes, offset);
+    offset += buffer.length;
+  }
+  if (offset < size) throw new Error(`OSS sent ${offset} of the ${size} bytes it announced`);
+  return bytes;
+}
+
+/** A read that broke after OSS said yes: a broken connection, a short body or a full disk. */
+function readError(error: unknown, object: OssUri): ImmError {
+  if (error instanceof ImmError) return error;
+  return immErrors.internal(`IMM could not read \`${object.uri}\`: ${String((error as Error)?.message ?? error)}`);
 }
 
 function ossError(error: unknown, code: string, key: AccessKey, object: OssUri, action: 'oss:GetObject' | 'oss:PutObject'): ImmError {

@@ -35,5 +35,10 @@ export const immErrors = {
   unknownAction: (action: string) =>
     new ImmError(404, 'InvalidAction.NotFound', `Specified api is not found, please check your url and method: action \`${action}\` of IMM 2020-09-30.`),
   invalidVersion: (version: string) => new ImmError(400, 'InvalidVersion', `Specified parameter Version is not valid: \`${version}\`, IMM has 2020-09-30.`),
+  /**
+   * D-ERR's 400 `LimitExceededError` ("input quota exceed the max value"): the emulator's answer when the bytes it
+   * may hold in memory at once are taken (MemoryBudget). The functions map it to a retryable 429.
+   */
+  limitExceeded: (detail: string) => new ImmError(400, 'LimitExceededError', `Message: input quota exceed the max value: ${detail}`),
   internal: (detail: string) => new ImmError(500, 'InternalError', `The request processing has failed due to some unknown error: ${detail}`),
 };

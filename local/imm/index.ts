@@ -2,7 +2,9 @@
 // unchanged. Layers: http.ts (RPC, ACS3 signatures via ../acs3, JSON) | ImmService.ts + actions/ (what an
 // operation means, RAM-authorized) | DataAccess.ts (IMM's own identity: the project's service role,
 // assumed through the offline STS, reading and writing OSS over HTTP so the bucket policy decides) |
-// ProjectRegistry.ts and tasks.ts (state; tasks run in a queue, media work through ffmpeg.ts). Point a client at it with `endpoint: '127.0.0.1:PORT', protocol: 'http'`.
+// ProjectRegistry.ts and tasks.ts (state; tasks run in a queue, media work through ffmpeg.ts). Objects are
+// streamed, never held whole except within MemoryBudget.ts.
+// Point a client at it with `endpoint: '127.0.0.1:PORT', protocol: 'http'`.
 // The same server answers GET /office/… with the WebOffice viewer that GenerateWebofficeToken's URL opens (weboffice/).
 import { createServer, type Server } from 'node:http';
 import type { Ram } from '../ram';
@@ -11,6 +13,7 @@ import type { StsService } from '../sts';
 import type { Telemetry } from '../telemetry';
 import { DataAccess } from './DataAccess';
 import { createImmHandler } from './http';
+import { MemoryBudget, type MemoryBudgetOptions } from './MemoryBudget';
 import { ImmService } from './ImmService';
 import { createFfmpegRunner } from './ffmpeg';
 import { createOssReader, type ObjectReader } from './ossReader';
@@ -21,8 +24,9 @@ import { createViewer, WebofficeTokenStore } from './weboffice';
 
 export { IMM_SERVICE_PRINCIPAL, IMM_SESSION_NAME } from './DataAccess';
 export { ImmError } from './errors';
+export { DEFAULT_MEMORY_CAP_BYTES, MemoryBudget, type MemoryBudgetOptions } from './MemoryBudget';
 export { killChildren } from './processes';
-export type { ObjectReader, ReaderCredentials } from './ossReader';
+export type { ObjectBody, ObjectReader, ReaderCredentials } from './ossReader';
 export type { ObjectWriter } from './ossWriter';
 export type { TaskDoneHook, TaskInfo, TaskNotification, TaskStatus } from './tasks';
 export type { Project } from './ProjectRegistry';
@@ -47,6 +51,8 @@ export interface ImmEmulatorOptions {
   ffmpegPath?: string;
   /** WebOffice token lifetimes; IMM's are 30 minutes (access) and 1 day (refresh). */
   weboffice?: WebofficeTokenLifetimes;
+  /** The bytes IMM may hold in memory at once, and how long a request waits for them (MemoryBudget; 64 MiB, 30 s). */
+  memory?: MemoryBudgetOptions;
   now?: () => number;
 }
 
@@ -80,6 +86,7 @@ export function createImmEmulator(options: ImmEmulatorOptions): ImmEmulator {
     sts: options.sts,
     reader: options.readObject ?? createOssReader(options.ossEndpoint, options.region),
     writer: options.writeObject ?? createOssWriter(options.ossEndpoint, options.region),
+    memory: new MemoryBudget(options.memory),
     now: options.now,
   });
   const tasks = createTaskRegistry({ concurrency: options.taskConcurrency, onTaskDone: options.onTaskDone, now: options.now });

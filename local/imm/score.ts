@@ -40,6 +40,28 @@ export interface ImageQuality {
   measures: { laplacianVariance: number; meanLuminance: number; clippedHigh: number; clippedLow: number; noiseSigma: number; width: number; height: number };
 }
 
+/**
+ * IMM's limits on input images. DetectImageScore's page (D-SCORE) sends its reader to IMM's "Limits" page for the
+ * images it takes; IMM's image operations state them as: at most 20 MB, at most 30,000 px a side, at most 250
+ * million pixels (https://www.alibabacloud.com/help/en/imm/user-guide/image-label-detection "Limits";
+ * https://www.alibabacloud.com/help/en/imm/developer-reference/api-imm-2020-09-30-createimagemoderationtask).
+ * 20 MB is read as MiB, like the 200 MB WebOffice limit.
+ */
+export const IMAGE_LIMITS = { maxBytes: 20 * 1024 * 1024, maxSide: 30_000, maxPixels: 250_000_000 } as const;
+/** The working image scoreImage allocates on top of its input: WORKING_SIZE² pixels of up to 4 channels, twice. */
+export const WORKING_BYTES = WORKING_SIZE * WORKING_SIZE * 4 * 2;
+
+/** An image over IMM's pixel limits: refused from its header, before it is decoded. */
+export class ImageTooLargeError extends Error {
+  constructor(readonly width: number, readonly height: number) {
+    super(
+      `the image is ${width}×${height} px: IMM takes images of at most ${IMAGE_LIMITS.maxSide.toLocaleString('en-US')} px a side ` +
+        `and ${IMAGE_LIMITS.maxPixels.toLocaleString('en-US')} pixels`,
+    );
+    this.name = 'ImageTooLargeError';
+  }
+}
+
 export class ImageDecodeError extends Error {
   constructor(readonly reason: string) {
     super(`the object is not a decodable image: ${reason}`);
@@ -52,11 +74,13 @@ export async function scoreImage(input: Buffer): Promise<ImageQuality> {
   let width: number;
   let height: number;
   try {
-    const image = sharp(input, { failOn: 'error' }).rotate();
+    // limitInputPixels backs up the check below for formats whose header sharp reads lazily.
+    const image = sharp(input, { failOn: 'error', limitInputPixels: IMAGE_LIMITS.maxPixels }).rotate();
     const meta = await image.metadata();
     width = meta.width ?? 0;
     height = meta.height ?? 0;
     if (!width || !height) throw new Error('it has no pixel dimensions');
+    if (width > IMAGE_LIMITS.maxSide || height > IMAGE_LIMITS.maxSide || width * height > IMAGE_LIMITS.maxPixels) throw new ImageTooLargeError(width, height);
     const { data, info } = await image
       .flatten({ background: '#ffffff' })
       .resize({ width: WORKING_SIZE, height: WORKING_SIZE, fit: 'inside', withoutEnlargement: true })
@@ -65,6 +89,7 @@ export async function scoreImage(input: Buffer): Promise<ImageQuality> {
       .toBuffer({ resolveWithObject: true });
     rgb = { data, width: info.width, height: info.height, channels: info.channels };
   } catch (error) {
+    if (error instanceof ImageTooLargeError) throw error;
     throw new ImageDecodeError(String((error as Error)?.message ?? error).toLowerCase().replace(/\.$/, ''));
   }
   const w = rgb.width;

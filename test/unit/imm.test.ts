@@ -1,11 +1,14 @@
 // The offline IMM's service layer without sockets: ImmService with the real RAM and STS service, and an
 // injected object reader standing in for OSS.
+import { Readable } from 'node:stream';
+import sharp from 'sharp';
 import { DataAccess } from '../../local/imm/DataAccess';
 import { ImmError } from '../../local/imm/errors';
 import { ImmService, type ImmCall } from '../../local/imm/ImmService';
+import { MemoryBudget } from '../../local/imm/MemoryBudget';
 import type { ObjectReader, ReaderCredentials } from '../../local/imm/ossReader';
 import { ProjectRegistry } from '../../local/imm/ProjectRegistry';
-import { scoreImage } from '../../local/imm/score';
+import { IMAGE_LIMITS, scoreImage, WORKING_BYTES } from '../../local/imm/score';
 import { mustParse, Ram, type AccessKey, type Caller } from '../../local/ram';
 import { StsService } from '../../local/sts';
 import { Telemetry } from '../../local/telemetry';
@@ -246,6 +249,56 @@ describe('ImmService', () => {
 
     // Assess
     expect(error).toMatchObject({ status: 400, code: 'InvalidArgument', message: expect.stringContaining('the object is not a decodable image') });
+  });
+
+  it('refuses an image over IMM\'s 20 MB from its size, without reading its bytes', async () => {
+    // Prepare: only the size is looked at, so the stream never has to hold 20 MB.
+    const stream = Readable.from([image]);
+    reader.mockResolvedValue({ size: IMAGE_LIMITS.maxBytes + 1, stream });
+
+    // Act
+    const error = await failure(score());
+
+    // Assess
+    expect(error).toMatchObject({ status: 400, code: 'InvalidArgument', message: expect.stringContaining('IMM takes images up to 20 MB') });
+    expect(stream.destroyed).toBe(true);
+  });
+
+  it('refuses an image over 30,000 px a side from its header, before decoding it', async () => {
+    // Prepare: a 30,001 × 1 PNG is a few hundred bytes.
+    reader.mockResolvedValue(await sharp({ create: { width: IMAGE_LIMITS.maxSide + 1, height: 1, channels: 3, background: '#808080' } }).png().toBuffer());
+
+    // Act
+    const error = await failure(score());
+
+    // Assess
+    expect(error).toMatchObject({ status: 400, code: 'InvalidArgument', message: expect.stringContaining('the image is 30001×1 px: IMM takes images of at most 30,000 px a side') });
+  });
+
+  it('answers LimitExceededError when the image does not fit in the bytes IMM may hold, and holds nothing after', async () => {
+    // Prepare
+    const memory = new MemoryBudget({ capBytes: image.length });
+    service = new ImmService({ ram, projects, data: new DataAccess({ sts, reader, memory }), region: REGION });
+
+    // Act
+    const error = await failure(score());
+
+    // Assess
+    expect(error).toMatchObject({ status: 400, code: 'LimitExceededError', message: expect.stringMatching(/^Message: input quota exceed the max value: reading `oss:\/\/test-bucket-2024\/incoming\/photo.jpg` needs \d+ bytes in memory/) });
+    expect(memory.inUse).toBe(0);
+  });
+
+  it('scores concurrent images one after the other when only one fits in memory at a time', async () => {
+    // Prepare
+    const memory = new MemoryBudget({ capBytes: image.length + WORKING_BYTES });
+    service = new ImmService({ ram, projects, data: new DataAccess({ sts, reader, memory }), region: REGION });
+
+    // Act
+    const scores = await Promise.all([score(), score(), score()]);
+
+    // Assess
+    expect(scores.map((s) => (s.ImageScore as { OverallQualityScore: number }).OverallQualityScore)).toEqual(Array(3).fill((await scoreImage(image)).overall));
+    expect(memory.inUse).toBe(0);
   });
 
   it('explains a service role that does not trust IMM', async () => {

@@ -1,5 +1,6 @@
 // GenerateWebofficeToken and RefreshWebofficeToken through the offline IMM's service layer, without sockets:
 // the real RAM and STS service, and an injected object reader standing in for OSS.
+import { Readable } from 'node:stream';
 import { DataAccess } from '../../local/imm/DataAccess';
 import { ImmError } from '../../local/imm/errors';
 import { ImmService, type ImmCall } from '../../local/imm/ImmService';
@@ -84,9 +85,10 @@ describe('WebOffice actions', () => {
     expect(tokens.size).toBe(0);
   });
 
-  it('issues no token for a document over 200 MB', async () => {
-    // Prepare: only the length is looked at; a real 200 MB buffer would cost the test 200 MB of memory.
-    reader.mockResolvedValue({ length: MAX_PREVIEW_BYTES + 1 } as Buffer);
+  it('issues no token for a document over 200 MB, and reads none of it', async () => {
+    // Prepare: only the size is looked at; the body is never read.
+    const stream = Readable.from([PDF]);
+    reader.mockResolvedValue({ size: MAX_PREVIEW_BYTES + 1, stream });
 
     // Act
     const error = await failure(generate());
@@ -94,6 +96,7 @@ describe('WebOffice actions', () => {
     // Assess
     expect(error).toMatchObject({ status: 400, code: 'InvalidArgument', message: expect.stringContaining('WebOffice previews files up to 200 MB') });
     expect(tokens.size).toBe(0);
+    expect(stream.destroyed).toBe(true);
   });
 
   it('refuses bad parameters before reading anything', async () => {

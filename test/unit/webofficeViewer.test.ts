@@ -1,8 +1,12 @@
-// The offline IMM's WebOffice viewer as a request handler, without sockets: requests and responses are
-// plain objects, the document comes from a stub reader. Routes, the token check, headers and escaping.
+// The offline IMM's WebOffice viewer as a request handler, without sockets: requests are plain objects,
+// responses an in-memory Writable, the document comes from a stub reader. Routes, the token check, headers,
+// escaping, and streaming (the document goes out in the chunks it was read in).
+import { writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable, Writable } from 'node:stream';
 import type { DataAccess } from '../../local/imm/DataAccess';
 import { immErrors } from '../../local/imm/errors';
+import { MemoryBudget } from '../../local/imm/MemoryBudget';
 import { sofficeAvailable } from '../../local/imm/office';
 import type { Project } from '../../local/imm/ProjectRegistry';
 import { escapeHtml } from '../../local/imm/weboffice/pages';
@@ -21,6 +25,43 @@ interface Reply {
   headers: Record<string, string | number>;
   body: Buffer;
   text: string;
+  /** How many writes the body took. */
+  writes: number;
+}
+
+/** What the viewer needs of a response: writeHead, then a Writable. */
+class FakeResponse extends Writable {
+  status = 0;
+  head: Record<string, string | number> = {};
+  readonly chunks: Buffer[] = [];
+
+  writeHead(status: number, head: Record<string, string | number>): this {
+    this.status = status;
+    this.head = head;
+    return this;
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    this.chunks.push(chunk);
+    done();
+  }
+}
+
+/** DataAccess as the viewer uses it, over a reader mock that answers the whole object (or throws an ImmError). */
+function stubData(read: jest.Mock): DataAccess {
+  const chunks = (bytes: Buffer) => Readable.from(bytes.length > 8 ? [bytes.subarray(0, 8), bytes.subarray(8)] : [bytes]);
+  return {
+    open: async (...args: unknown[]) => {
+      const bytes = (await read(...args)) as Buffer;
+      return { size: bytes.length, stream: chunks(bytes) };
+    },
+    readToFile: async (project: unknown, source: unknown, file: string, credentialConfig: unknown) => {
+      const bytes = (await read(project, source, credentialConfig)) as Buffer;
+      await writeFile(file, bytes);
+      return bytes.length;
+    },
+    memory: new MemoryBudget(),
+  } as unknown as DataAccess;
 }
 
 describe('WebOffice viewer', () => {
@@ -31,25 +72,15 @@ describe('WebOffice viewer', () => {
   beforeEach(() => {
     tokens = new WebofficeTokenStore();
     read = jest.fn(async () => PDF);
-    viewer = createViewer({ tokens, data: { read } as unknown as DataAccess });
+    viewer = createViewer({ tokens, data: stubData(read) });
   });
 
-  /** Runs one GET through the viewer and collects what it wrote. */
-  async function get(url: string, headers: Record<string, string> = {}): Promise<Reply> {
-    const reply: Reply = { status: 0, headers: {}, body: Buffer.alloc(0), text: '' };
-    const res = {
-      writeHead(status: number, head: Record<string, string | number>) {
-        reply.status = status;
-        reply.headers = head;
-        return this;
-      },
-      end(body: Buffer) {
-        reply.body = body;
-        reply.text = body.toString('utf8');
-      },
-    };
-    await viewer({ method: 'GET', url, headers } as unknown as IncomingMessage, res as unknown as ServerResponse);
-    return reply;
+  /** Runs one GET (or HEAD) through the viewer and collects what it wrote. */
+  async function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Reply> {
+    const res = new FakeResponse();
+    await viewer({ method, url, headers } as unknown as IncomingMessage, res as unknown as ServerResponse);
+    const body = Buffer.concat(res.chunks);
+    return { status: res.status, headers: res.head, body, text: body.toString('utf8'), writes: res.chunks.length };
   }
 
   const open = (g: WebofficeGrant) => {
@@ -143,7 +174,37 @@ describe('WebOffice viewer', () => {
     expect(reply.status).toBe(200);
     expect(reply.headers).toMatchObject({ 'content-type': 'application/pdf', 'cache-control': 'no-store', 'content-length': PDF.length });
     expect(reply.body.equals(PDF)).toBe(true);
+    expect(reply.writes).toBe(2);
     expect(read).toHaveBeenCalledWith(PROJECT, g.source, credentialConfig);
+  });
+
+  it('answers HEAD on the document with its headers and no body', async () => {
+    // Prepare
+    const session = open(grant('report.pdf'));
+
+    // Act
+    const reply = await get(`${session.content}?access_token=${session.accessToken}`, {}, 'HEAD');
+
+    // Assess
+    expect(reply.status).toBe(200);
+    expect(reply.headers).toMatchObject({ 'content-type': 'application/pdf', 'content-length': PDF.length });
+    expect(reply.body.length).toBe(0);
+  });
+
+  it('refuses a document that grew past 200 MB since the token was issued, before sending a byte of it', async () => {
+    // Prepare: only the size is looked at, so the stream never has to hold 200 MB.
+    const stream = Readable.from([PDF]);
+    const session = open(grant('report.pdf'));
+    const viewerOverOpen = createViewer({ tokens, data: { open: async () => ({ size: 200 * 1024 * 1024 + 1, stream }) } as unknown as DataAccess });
+    const res = new FakeResponse();
+
+    // Act
+    await viewerOverOpen({ method: 'GET', url: `${session.content}?access_token=${session.accessToken}`, headers: {} } as unknown as IncomingMessage, res as unknown as ServerResponse);
+
+    // Assess
+    expect(res.status).toBe(400);
+    expect(Buffer.concat(res.chunks).toString('utf8')).toContain('WebOffice previews files up to 200 MB');
+    expect(stream.destroyed).toBe(true);
   });
 
   it('converts a text file to PDF for pdf.js', async () => {

@@ -1,8 +1,8 @@
 // CreateMediaConvertTask (reference §2): answers `{TaskId, EventId}` at once and converts in the task
-// queue — read the source as IMM's data identity, run ffmpeg once per target in a temporary folder, write
+// queue — stream the source as IMM's data identity into a temporary file, run ffmpeg once per target in a temporary folder, write
 // each output as the same identity (so the bucket policy must grant oss:PutObject on the target), then
 // mark the task Succeeded. Failures become the task's Code and Message (see ../tasks.ts).
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { immErrors } from '../errors';
@@ -45,7 +45,7 @@ export const createMediaConvertTask: ImmAction<Input> = {
       const dir = await mkdtemp(path.join(tmpdir(), 'imm-media-'));
       try {
         const inputFile = path.join(dir, 'source');
-        await writeFile(inputFile, await data.read(project, input.source.uri, credentialConfig));
+        await data.readToFile(project, input.source.uri, inputFile, credentialConfig);
         for (const [i, target] of input.targets.entries()) {
           const output = path.join(dir, `target-${i}`);
           await ffmpeg(ffmpegArgs(input.source, target, inputFile, output));

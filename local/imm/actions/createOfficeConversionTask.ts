@@ -1,12 +1,13 @@
 // CreateOfficeConversionTask (reference §2): answers `{TaskId, EventId}` at once and converts in the task
-// queue — read the source as IMM's data identity, convert it (local/imm/office), and write every output
-// under TargetURIPrefix as the same identity, so the bucket policy must grant oss:PutObject there.
+// queue — stream the source as IMM's data identity into a temporary file, convert it file to file
+// (local/imm/office), and write every output under TargetURIPrefix as the same identity, so the bucket policy
+// must grant oss:PutObject there.
 // Outputs are named like IMM's: `<prefix>1.png`, `<prefix>2.png`, … or `<prefix>output.pdf`/`output.txt`.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { immErrors } from '../errors';
-import { convertDocument, OfficeConversionError, type OfficeTarget } from '../office';
+import { convertDocumentFile, OfficeConversionError, type ConvertedFileOnDisk, type OfficeTarget } from '../office';
 import { optionalString, parseJsonParam, parseOssUri, requireString, type OssUri } from '../params';
 import { TaskError, type TaskNotification } from '../tasks';
 import { parseNotification, parseTags } from './taskParams';
@@ -65,22 +66,21 @@ export const createOfficeConversionTask: ImmAction<Input> = {
 
   async run({ project, credentialConfig, data, tasks }, input) {
     const task = tasks.start({ project, type: 'OfficeConversion', userData: input.userData, tags: input.tags, notification: input.notification, definition: input.definition }, async () => {
-      const source = await data.read(project, input.source, credentialConfig);
-      const sourceType = path.extname(input.source.key).slice(1).toLowerCase() || undefined;
-      let outputs;
-      try {
-        outputs = await convertDocument(source, { sourceType, targetType: input.targetType, pages: input.pages });
-      } catch (error) {
-        if (error instanceof OfficeConversionError) throw new TaskError(error.code, error.message, { cause: error });
-        throw error;
-      }
       const dir = await mkdtemp(path.join(tmpdir(), 'imm-office-'));
       try {
+        const source = path.join(dir, 'source');
+        await data.readToFile(project, input.source, source, credentialConfig);
+        const sourceType = path.extname(input.source.key).slice(1).toLowerCase() || undefined;
+        let outputs: ConvertedFileOnDisk[];
+        try {
+          outputs = await convertDocumentFile(source, { sourceType, targetType: input.targetType, pages: input.pages, workDir: dir, memory: data.memory });
+        } catch (error) {
+          if (error instanceof OfficeConversionError) throw new TaskError(error.code, error.message, { cause: error });
+          throw error;
+        }
         for (const output of outputs) {
-          const file = path.join(dir, output.name);
-          await writeFile(file, output.data);
           const target: OssUri = { bucket: input.targetPrefix.bucket, key: `${input.targetPrefix.key}${output.name}`, uri: `${input.targetPrefix.uri}${output.name}` };
-          await data.write(project, target, file, credentialConfig, output.contentType);
+          await data.write(project, target, output.path, credentialConfig, output.contentType);
         }
       } finally {
         await rm(dir, { recursive: true, force: true });

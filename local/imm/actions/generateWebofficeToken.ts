@@ -1,6 +1,6 @@
-// GenerateWebofficeToken (reference §2): IMM reads the document as its data identity first (so a missing
+// GenerateWebofficeToken (reference §2): IMM opens the document as its data identity first (so a missing
 // bucket-policy grant or a missing object fails here, as DataAccess reports it, and the 200 MB limit is
-// checked on what it read), then opens a WebOffice session (../weboffice/tokens.ts). The WebofficeURL points
+// checked on its size; the body itself is not read), then opens a WebOffice session (../weboffice/tokens.ts). The WebofficeURL points
 // back at this server as the request reached it; the viewer (../weboffice/viewer.ts) serves it.
 import { parseGenerateParams, assertPreviewSize, type GenerateInput } from '../weboffice/params';
 import { immTime } from '../params';
@@ -11,8 +11,7 @@ export const generateWebofficeToken: ImmAction<GenerateInput> = {
   parse: parseGenerateParams,
 
   async run({ project, credentialConfig, data, weboffice, host }, input) {
-    const bytes = await data.read(project, input.source, credentialConfig);
-    assertPreviewSize(bytes.length, input.source);
+    assertPreviewSize(await data.probe(project, input.source, credentialConfig), input.source);
     const issued = weboffice.issue({
       project,
       source: input.source,

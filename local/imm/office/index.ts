@@ -12,8 +12,11 @@
 //                     → *          LibreOffice (`soffice --headless --convert-to pdf`, 120 s) when it is on PATH, then as
 //                                  pdf; without it UnsupportedInLocalStack with the install hint.
 //
-// The module's edges are Buffers: input bytes in, named output files out. Temporary files live in one directory
-// under os.tmpdir() per call and are removed before the call settles.
+// The module's edges are files: convertDocumentFile takes the input as a file and writes every output as a file
+// in a folder the caller owns, so that IMM streams documents in and out and holds only what pdf-lib must (a text
+// being laid out, counted in the caller's MemoryBudget). convertDocument is the same with Buffers, for callers
+// that have the bytes anyway: its temporary files live in one directory under os.tmpdir() per call and are
+// removed before the call settles.
 //
 // MuPDF.js is ESM-only WASM: it runs in ./mupdfWorker.mjs, a separate Node process (about 0.1 s to start), so that
 // CommonJS callers (the handlers, jest) never load it and a hostile PDF cannot exhaust the stack's own heap.
@@ -22,11 +25,12 @@
 
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PDFDocument, StandardFonts, type PDFFont } from 'pdf-lib';
+import type { MemoryBudget } from '../MemoryBudget';
 import { trackChild } from '../processes';
 import sharp from 'sharp';
 
@@ -47,6 +51,20 @@ export interface ConvertedFile {
   name: string;
   contentType: string;
   data: Buffer;
+}
+
+/** An output written by convertDocumentFile. */
+export interface ConvertedFileOnDisk {
+  name: string;
+  contentType: string;
+  path: string;
+}
+
+export interface FileConvertOptions extends ConvertOptions {
+  /** A folder the caller owns (and removes): outputs are written in a new folder inside it. */
+  workDir: string;
+  /** Counts the bytes a conversion holds in memory (a text laid out by pdf-lib); without it nothing is counted. */
+  memory?: MemoryBudget;
 }
 
 export type OfficeErrorCode = 'UnsupportedInLocalStack' | 'InvalidFile' | 'ConversionFailed' | 'InvalidArgument';
@@ -94,22 +112,63 @@ const CONTENT_TYPES: Record<OfficeTarget, string> = {
 
 export async function convertDocument(input: Buffer, options: ConvertOptions): Promise<ConvertedFile[]> {
   if (!Buffer.isBuffer(input)) throw new OfficeConversionError('InvalidArgument', 'the input must be a Buffer');
+  checkTarget(options.targetType);
+  checkPages(options.pages);
+  checkDpi(options.imageDpi);
+  // The whole input is at hand: sniff all of it, as convertDocumentFile cannot.
+  const sourceType = options.sourceType === undefined ? sniffSourceType(input) : checkSourceType(options.sourceType);
+  return withTempDir(async (dir) => {
+    const file = path.join(dir, 'input');
+    await writeFile(file, input);
+    const outputs = await convertDocumentFile(file, { ...options, sourceType, workDir: dir });
+    const files: ConvertedFile[] = [];
+    for (const output of outputs) files.push({ name: output.name, contentType: output.contentType, data: await readFile(output.path) });
+    return files;
+  });
+}
+
+/**
+ * Converts the document in the file `input`; outputs are files under `options.workDir` (one may be `input` itself,
+ * when it is already the answer). Without a sourceType, the type is sniffed from the file's first MiB and last 256 KiB.
+ */
+export async function convertDocumentFile(input: string, options: FileConvertOptions): Promise<ConvertedFileOnDisk[]> {
   const target = checkTarget(options.targetType);
   const pages = checkPages(options.pages);
   const dpi = checkDpi(options.imageDpi);
-  const sourceType = options.sourceType === undefined ? sniffSourceType(input) : checkSourceType(options.sourceType);
+  const sourceType = options.sourceType === undefined ? sniffSourceType(...(await sample(input))) : checkSourceType(options.sourceType);
+  const dir = await mkdtemp(path.join(options.workDir, 'convert-'));
 
   if (sourceType === 'txt') {
-    if (target === 'txt') return [{ name: 'output.txt', contentType: CONTENT_TYPES.txt, data: input }];
-    const pdf = await textToPdf(decodeUtf8(input));
-    return fromPdf(pdf, { target, pages, dpi, trusted: true });
+    if (target === 'txt') return [{ name: 'output.txt', contentType: CONTENT_TYPES.txt, path: input }];
+    const pdf = path.join(dir, 'text.pdf');
+    await textFileToPdf(input, pdf, options.memory);
+    return fromPdf(pdf, dir, { target, pages, dpi, trusted: true });
   }
   if (sourceType === 'pdf') {
-    if (!looksLikePdf(input)) throw new OfficeConversionError('InvalidFile', 'not a valid PDF: the `%PDF-` header is missing');
-    return fromPdf(input, { target, pages, dpi, trusted: false });
+    if (!looksLikePdf((await sample(input))[0])) throw new OfficeConversionError('InvalidFile', 'not a valid PDF: the `%PDF-` header is missing');
+    return fromPdf(input, dir, { target, pages, dpi, trusted: false });
   }
-  const pdf = await officeToPdf(input, sourceType);
-  return fromPdf(pdf, { target, pages, dpi, trusted: true });
+  const pdf = await officeToPdf(input, sourceType, dir);
+  return fromPdf(pdf, dir, { target, pages, dpi, trusted: true });
+}
+
+const SNIFF_HEAD = 1024 * 1024;
+const SNIFF_TAIL = 256 * 1024;
+
+/** The first MiB of a file and, when there is more, its last 256 KiB (where zip and OLE directories often are). */
+async function sample(file: string): Promise<[Buffer, boolean]> {
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    const head = Buffer.alloc(Math.min(size, SNIFF_HEAD));
+    await handle.read(head, 0, head.length, 0);
+    if (size <= SNIFF_HEAD) return [head, false];
+    const end = Buffer.alloc(Math.min(size - SNIFF_HEAD, SNIFF_TAIL));
+    await handle.read(end, 0, end.length, size - end.length);
+    return [Buffer.concat([head, end]), true];
+  } finally {
+    await handle.close();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------- options
@@ -154,8 +213,11 @@ function looksLikePdf(input: Buffer): boolean {
   return input.subarray(0, 1024).indexOf('%PDF-', 0, 'latin1') !== -1;
 }
 
-/** The source type of bytes that came without one; InvalidArgument when it cannot be told. */
-export function sniffSourceType(input: Buffer): string {
+/**
+ * The source type of bytes that came without one; InvalidArgument when it cannot be told. `partial`: the bytes
+ * are a sample of a larger file (its head, then its tail), so a text check stops at the end of the head.
+ */
+export function sniffSourceType(input: Buffer, partial = false): string {
   if (looksLikePdf(input)) return 'pdf';
   const head = input.subarray(0, 8);
   if (input.subarray(0, 5).toString('latin1') === '{\\rtf') return 'rtf';
@@ -178,15 +240,16 @@ export function sniffSourceType(input: Buffer): string {
       ['PowerPoint Document', 'ppt'],
     ];
     for (const [marker, type] of oleKinds) if (input.indexOf(Buffer.from(marker, 'utf16le')) !== -1) return type;
-  } else if (!input.subarray(0, 8192).includes(0) && isUtf8(input)) {
+  } else if (!input.subarray(0, 8192).includes(0) && isUtf8(partial ? input.subarray(0, SNIFF_HEAD) : input, partial)) {
     return 'txt';
   }
   throw new OfficeConversionError('InvalidArgument', 'cannot tell the type of the source document from its bytes: pass sourceType (the file extension)');
 }
 
-function isUtf8(input: Buffer): boolean {
+/** `truncated`: the bytes may end inside a character, which is not an error. */
+function isUtf8(input: Buffer, truncated = false): boolean {
   try {
-    new TextDecoder('utf-8', { fatal: true }).decode(input);
+    new TextDecoder('utf-8', { fatal: true }).decode(input, { stream: truncated });
     return true;
   } catch {
     return false;
@@ -252,6 +315,20 @@ export async function textToPdf(text: string): Promise<Buffer> {
     });
   }
   return Buffer.from(await doc.save());
+}
+
+/**
+ * pdf-lib lays text out in memory: the bytes, the decoded string (up to twice as large) and the PDF it makes
+ * (about as large again) are held at once, counted as four times the file.
+ */
+async function textFileToPdf(input: string, output: string, memory: MemoryBudget | undefined): Promise<void> {
+  const { size } = await stat(input);
+  const release = memory ? await memory.reserve(4 * size, `laying out a ${size}-byte text`) : undefined;
+  try {
+    await writeFile(output, await textToPdf(decodeUtf8(await readFile(input))));
+  } finally {
+    release?.();
+  }
 }
 
 /** Width of one character at FONT_SIZE, or undefined when the font cannot encode it. Cached per character. */
@@ -337,38 +414,36 @@ interface PdfJob {
   trusted: boolean;
 }
 
-async function fromPdf(pdf: Buffer, job: PdfJob): Promise<ConvertedFile[]> {
+/** `pdf` is a file; outputs go to `dir`. */
+async function fromPdf(pdf: string, dir: string, job: PdfJob): Promise<ConvertedFileOnDisk[]> {
   if (job.target === 'pdf' && job.pages === undefined && job.trusted) {
-    return [{ name: 'output.pdf', contentType: CONTENT_TYPES.pdf, data: pdf }];
+    return [{ name: 'output.pdf', contentType: CONTENT_TYPES.pdf, path: pdf }];
   }
-  return withTempDir(async (dir) => {
-    const input = path.join(dir, 'input.pdf');
-    await writeFile(input, pdf);
-    if (job.target === 'pdf') {
-      if (job.pages === undefined) {
-        await runWorker({ op: 'info', input, outDir: dir, pages: null });
-        return [{ name: 'output.pdf', contentType: CONTENT_TYPES.pdf, data: pdf }];
-      }
-      const [file] = await runWorker({ op: 'select', input, outDir: dir, pages: job.pages });
-      return [{ name: 'output.pdf', contentType: CONTENT_TYPES.pdf, data: await readFile(file.path) }];
+  if (job.target === 'pdf') {
+    if (job.pages === undefined) {
+      await runWorker({ op: 'info', input: pdf, outDir: dir, pages: null });
+      return [{ name: 'output.pdf', contentType: CONTENT_TYPES.pdf, path: pdf }];
     }
-    if (job.target === 'txt') {
-      const [file] = await runWorker({ op: 'text', input, outDir: dir, pages: job.pages ?? null });
-      return [{ name: 'output.txt', contentType: CONTENT_TYPES.txt, data: await readFile(file.path) }];
+    const [file] = await runWorker({ op: 'select', input: pdf, outDir: dir, pages: job.pages });
+    return [{ name: 'output.pdf', contentType: CONTENT_TYPES.pdf, path: file.path }];
+  }
+  if (job.target === 'txt') {
+    const [file] = await runWorker({ op: 'text', input: pdf, outDir: dir, pages: job.pages ?? null });
+    return [{ name: 'output.txt', contentType: CONTENT_TYPES.txt, path: file.path }];
+  }
+  const files = await runWorker({ op: 'render', input: pdf, outDir: dir, pages: job.pages ?? null, dpi: job.dpi });
+  const out: ConvertedFileOnDisk[] = [];
+  for (const file of files) {
+    if (job.target === 'png') {
+      out.push({ name: `${file.page}.png`, contentType: CONTENT_TYPES.png, path: file.path });
+    } else {
+      // sharp streams the file through libvips: nothing is held in this heap.
+      const jpg = path.join(dir, `${file.page}.jpg`);
+      await sharp(file.path).jpeg({ quality: 90 }).withMetadata({ density: file.dpi }).toFile(jpg);
+      out.push({ name: `${file.page}.jpg`, contentType: CONTENT_TYPES.jpg, path: jpg });
     }
-    const files = await runWorker({ op: 'render', input, outDir: dir, pages: job.pages ?? null, dpi: job.dpi });
-    const out: ConvertedFile[] = [];
-    for (const file of files) {
-      const png = await readFile(file.path);
-      if (job.target === 'png') {
-        out.push({ name: `${file.page}.png`, contentType: CONTENT_TYPES.png, data: png });
-      } else {
-        const jpg = await sharp(png).jpeg({ quality: 90 }).withMetadata({ density: file.dpi }).toBuffer();
-        out.push({ name: `${file.page}.jpg`, contentType: CONTENT_TYPES.jpg, data: jpg });
-      }
-    }
-    return out;
-  });
+  }
+  return out;
 }
 
 interface WorkerRequest {
@@ -480,27 +555,27 @@ function libreOfficeHint(sourceType: string): string {
   );
 }
 
-async function officeToPdf(input: Buffer, sourceType: string): Promise<Buffer> {
+/** `input` is a file; the PDF is written in `dir`, whose path is returned. */
+async function officeToPdf(input: string, sourceType: string, dir: string): Promise<string> {
   if (!(await sofficeAvailable())) throw new OfficeConversionError('UnsupportedInLocalStack', libreOfficeHint(sourceType));
-  return withTempDir(async (dir) => {
-    const source = path.join(dir, `input.${sourceType}`);
-    const outDir = path.join(dir, 'out');
-    await writeFile(source, input);
-    // A profile of its own: LibreOffice refuses a second instance on a profile in use.
-    const profile = pathToFileURL(path.join(dir, 'profile')).href;
-    const args = [`-env:UserInstallation=${profile}`, '--headless', '--norestore', '--nolockcheck', '--convert-to', 'pdf', '--outdir', outDir, source];
-    const result = await runProcess('soffice', args, SOFFICE_TIMEOUT_MS);
-    const output = path.join(outDir, 'input.pdf');
-    if (result.timedOut) throw new OfficeConversionError('ConversionFailed', `LibreOffice did not convert \`.${sourceType}\` within ${SOFFICE_TIMEOUT_MS / 1000} s`);
-    if (!existsSync(output)) {
-      const said = `${result.stdout}\n${result.stderr}`;
-      if (/could not be loaded|general input\/output error/i.test(said)) {
-        throw new OfficeConversionError('InvalidFile', `LibreOffice could not read the \`.${sourceType}\` file${tail(said)}`);
-      }
-      throw new OfficeConversionError('ConversionFailed', `LibreOffice produced no PDF (exit ${String(result.code)})${tail(said)}`);
+  // LibreOffice names its output after the input and picks a filter by extension: the input gets a fixed name.
+  const source = path.join(dir, `input.${sourceType}`);
+  const outDir = path.join(dir, 'out');
+  await copyFile(input, source);
+  // A profile of its own: LibreOffice refuses a second instance on a profile in use.
+  const profile = pathToFileURL(path.join(dir, 'profile')).href;
+  const args = [`-env:UserInstallation=${profile}`, '--headless', '--norestore', '--nolockcheck', '--convert-to', 'pdf', '--outdir', outDir, source];
+  const result = await runProcess('soffice', args, SOFFICE_TIMEOUT_MS);
+  const output = path.join(outDir, 'input.pdf');
+  if (result.timedOut) throw new OfficeConversionError('ConversionFailed', `LibreOffice did not convert \`.${sourceType}\` within ${SOFFICE_TIMEOUT_MS / 1000} s`);
+  if (!existsSync(output)) {
+    const said = `${result.stdout}\n${result.stderr}`;
+    if (/could not be loaded|general input\/output error/i.test(said)) {
+      throw new OfficeConversionError('InvalidFile', `LibreOffice could not read the \`.${sourceType}\` file${tail(said)}`);
     }
-    return readFile(output);
-  });
+    throw new OfficeConversionError('ConversionFailed', `LibreOffice produced no PDF (exit ${String(result.code)})${tail(said)}`);
+  }
+  return output;
 }
 
 /** Runs a command in a process group of its own so that a timeout kills soffice.bin too, not only its launcher. */

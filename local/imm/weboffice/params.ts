@@ -2,7 +2,7 @@
 // names the parameter, before IMM reads anything. Documented parameters the emulator has no use for
 // (Hidecmb, ExternalUploaded, CachePreview, Referer, NotifyTopicName, Password) are type-checked and ignored.
 import { parseNotification } from '../actions/taskParams';
-import { immErrors } from '../errors';
+import { immErrors, type ImmError } from '../errors';
 import { OFFICE_SOURCE_TYPES } from '../office';
 import { optionalString, parseJsonParam, parseOssUri, requireString, type OssUri, type Params } from '../params';
 import type { WebofficePermission, WebofficeUser } from './tokens';
@@ -125,11 +125,13 @@ export function parsePreviewPages(value: string | undefined): number | undefined
   return pages === 0 ? undefined : pages;
 }
 
-/** IMM's documented 200 MB limit, checked on the bytes IMM read. */
+/** IMM's documented 200 MB limit, checked on the object's size before IMM reads its bytes. */
 export function assertPreviewSize(byteLength: number, source: OssUri): void {
-  if (byteLength > MAX_PREVIEW_BYTES) {
-    throw immErrors.invalidArgument(`The file \`${source.uri}\` is too large to preview: ${byteLength} bytes, WebOffice previews files up to 200 MB (${MAX_PREVIEW_BYTES} bytes).`);
-  }
+  if (byteLength > MAX_PREVIEW_BYTES) throw previewTooLarge(byteLength, source);
+}
+
+export function previewTooLarge(byteLength: number, source: OssUri): ImmError {
+  return immErrors.invalidArgument(`The file \`${source.uri}\` is too large to preview: ${byteLength} bytes, WebOffice previews files up to 200 MB (${MAX_PREVIEW_BYTES} bytes).`);
 }
 
 function parseBoolean(params: Params, name: string): boolean | undefined {

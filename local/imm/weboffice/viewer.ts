@@ -8,13 +8,15 @@
 // SDK's `setToken`), or as `Authorization: Bearer <AccessToken>`. A missing, unknown or expired token, or one
 // issued for another file, is 401 with a page that says how to get a new one. Responses are never cached,
 // never sniffed, never send a Referer (the token is in the URL), and the CSP allows only this origin: no
-// inline script, no eval (pdf.js runs with isEvalSupported false). Tokens are never logged.
+// inline script, no eval (pdf.js runs with isEvalSupported false). Tokens are never logged. The document is
+// streamed (./content.ts): its status and headers are sent once OSS said yes, then its bytes as they come.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import type { DataAccess } from '../DataAccess';
 import { ImmError } from '../errors';
 import { OfficeConversionError, sofficeAvailable } from '../office';
 import { staticAsset } from './assets';
-import { documentContent } from './content';
+import { documentContent, type DocumentContent } from './content';
 import { invalidTokenPage, problemPage, viewerPage } from './pages';
 import { documentKind, extension, MAX_PREVIEW_PAGES } from './params';
 import type { WebofficeTokenStore } from './tokens';
@@ -64,7 +66,7 @@ export function createViewer(options: ViewerOptions): (req: IncomingMessage, res
       if (!session) return send(res, 401, html(invalidTokenPage()), undefined, { 'www-authenticate': 'Bearer error="invalid_token"' });
 
       const kind = documentKind(session.filename);
-      if (content) return send(res, 200, await documentContent(session, options.data), undefined, { 'content-disposition': 'inline' });
+      if (content) return await stream(req, res, url, await documentContent(session, options.data));
       if (kind === 'office' && !(await sofficeAvailable())) {
         const message =
           `previewing \`.${extension(session.filename)}\` needs LibreOffice in the local stack: install it (\`apt-get install -y libreoffice\`) ` +
@@ -85,6 +87,36 @@ export function createViewer(options: ViewerOptions): (req: IncomingMessage, res
       return send(res, 500, html(problemPage('InternalError', 'the viewer failed: see the emulator log')));
     }
   };
+}
+
+/**
+ * Sends a document as it is read. Once the headers are out, a failure can only cut the response short: a browser
+ * that went away is not worth a log line, a read that broke is logged (the path only: the query holds the token).
+ */
+async function stream(req: IncomingMessage, res: ServerResponse, url: URL, content: DocumentContent): Promise<void> {
+  try {
+    res.writeHead(200, {
+      ...HEADERS,
+      'content-disposition': 'inline',
+      'cache-control': 'no-store',
+      'content-type': content.contentType,
+      'content-length': content.size,
+    });
+    if (req.method === 'HEAD') {
+      content.stream.destroy();
+      res.end();
+      return;
+    }
+    await pipeline(content.stream, res);
+  } catch (error) {
+    if ((error as { code?: unknown })?.code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+      console.error(`imm emulator: weboffice viewer ${url.pathname}: the document broke off: ${String((error as Error)?.message ?? error)}`);
+    }
+    content.stream.destroy();
+    res.destroy();
+  } finally {
+    await content.dispose();
+  }
 }
 
 /** `Authorization: Bearer <token>` first, then `?access_token=`. */
