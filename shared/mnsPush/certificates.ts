@@ -2,7 +2,8 @@
 // URL); only URLs under an allowed prefix are fetched, since anyone can sign with a certificate of their own
 // (prefix rule: alibabacloud.com/help/en/mns/support/how-to-check-whether-the-url-of-a-public-key-certificate-is-provided-by-alibaba-cloud).
 // The file name changes when MNS rotates the key, so certificates are cached by URL for the life of the
-// container (MNS FAQ, doc-detail/34355.htm); a failed fetch is never cached.
+// container (MNS FAQ, doc-detail/34355.htm); a failed fetch is never cached, a refused one (404, not a
+// certificate) for a minute.
 // Validity dates are not checked: the certificate MNS signed pushes with in 2023 had expired in 2016.
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { BadRequestError, ForbiddenError, UpstreamError } from '../errors';
@@ -17,6 +18,8 @@ export interface CertificateOptions {
   maxBytes?: number;
   /** Distinct certificate URLs kept; the oldest is dropped beyond it. */
   maxEntries?: number;
+  /** How long a refused certificate URL (404, not a certificate) is remembered, default 60 s. */
+  refusalTtlMs?: number;
 }
 
 const MAX_URL_CHARS = 1024;
@@ -54,8 +57,15 @@ export function certificateCache(options: CertificateOptions): (url: string) => 
       key = load(url, fetchImpl, timeoutMs, maxBytes);
       cache.set(url, key);
       if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
-      key.catch(() => {
-        if (cache.get(url) === key) cache.delete(url);
+      key.catch((error: unknown) => {
+        // A transient failure is forgotten at once; a definitive answer (404, not a certificate) is remembered for a
+        // minute, so unauthenticated pushes naming a missing file under an allowed prefix cannot make the api fetch
+        // it again for every request.
+        const forget = () => {
+          if (cache.get(url) === key) cache.delete(url);
+        };
+        if (error instanceof ForbiddenError) setTimeout(forget, options.refusalTtlMs ?? 60_000).unref();
+        else forget();
       });
     }
     return key;

@@ -13,6 +13,7 @@ import { createMnsPushVerifier, stringToSign, type FetchLike, type PushRequest }
 import { verifySignature } from '../../shared/mnsPush/signature';
 import type { Sidecar, SidecarStore } from '../../shared/oss';
 import type { Runtime } from '../../shared/runtime';
+import { receiveTaskPush } from '../../shared/taskPush';
 import { fakeImm } from '../helpers/fakeImm';
 
 const PREFIX = 'https://mnstest.oss-cn-hangzhou.aliyuncs.com/';
@@ -181,6 +182,15 @@ describe('MNS push verification', () => {
     await expect(missing.verify(push('JSON'))).rejects.toMatchObject({ code: 'MnsCertificateNotFound', statusCode: 403 });
   });
 
+  it('remembers a missing certificate for a while, so repeated pushes naming it fetch it once', async () => {
+    // Prepare
+    const { verifier: v, urls } = verifier({});
+    // Act
+    for (let i = 0; i < 5; i++) await expect(v.verify(push('JSON'))).rejects.toMatchObject({ code: 'MnsCertificateNotFound' });
+    // Assess
+    expect(urls).toEqual([CERT_URL]);
+  });
+
   it('refuses a certificate over the size cap, or one that is not X.509', async () => {
     // Prepare
     const big = verifier({ [CERT_URL]: 'x'.repeat(70 * 1024) }).verifier;
@@ -264,6 +274,28 @@ describe('POST /notifications/imm', () => {
     const response = await call(push('JSON', 'not json'));
     // Assess
     expect(response.statusCode).toBe(204);
+  });
+
+  it('acknowledges and drops a genuinely signed push from another topic, without asking IMM', async () => {
+    // Prepare: the project's account is the operator role's; MNS signs pushes of any account's topic.
+    let getTaskCalls = 0;
+    const sidecars = new Map<string, Sidecar>([['test-bucket-2024/incoming/v/clip.mp4', submitted]]);
+    const runtime: Runtime = {
+      config: loadConfig({ IMM_PROJECT: 'immtest', REGION: 'cn-hangzhou', ALLOWED_BUCKETS: 'test-bucket-2024', IMM_NOTIFY_TOPIC: 'imm-bridge-task-done', IMM_ROLE_ARN: 'acs:ram::3000000000000003:role/imm-bridge-operator' }),
+      log: createLogger({}, { write: () => undefined }, 'silent'),
+      imm: async () => fakeImm({ getTask: async () => (getTaskCalls++, { taskId: 'MediaConvert-1', taskType: 'MediaConvert', status: 'Succeeded', userData: USER_DATA }) }),
+    };
+    const store = { read: async (bucket: string, key: string) => sidecars.get(`${bucket}/${key}`) } as unknown as SidecarStore;
+    const invocation = { credentials: { accessKeyId: 'k', accessKeySecret: 's' }, log: runtime.log };
+    const message = (topicOwner: string, topicName: string) => ({ format: 'JSON' as const, messageId: 'M1', body: immMessage, topicOwner, topicName });
+    // Act
+    const otherAccount = await receiveTaskPush(message('2000000000000002', 'imm-bridge-task-done'), runtime, invocation, store);
+    const otherTopic = await receiveTaskPush(message('3000000000000003', 'someone-elses-topic'), runtime, invocation, store);
+    // Assess
+    expect(otherAccount).toMatchObject({ status: 'rejected', reason: expect.stringContaining('account 2000000000000002') });
+    expect(otherTopic).toMatchObject({ status: 'rejected', reason: expect.stringContaining('is not IMM_NOTIFY_TOPIC') });
+    expect(getTaskCalls).toBe(0);
+    expect(sidecars.get('test-bucket-2024/incoming/v/clip.mp4')?.status).toBe('submitted');
   });
 
   it('refuses a forged push with 403 and changes no sidecar', async () => {
