@@ -60,6 +60,9 @@ const ROLE = (c: HintContext) => `\`${c.roleArn ?? 'IMM_ROLE_ARN'}\``;
 /** The account of a role ARN (`acs:ram::<id>:role/…`): the media account for the operator role. */
 const accountOf = (roleArn: string | undefined) => /^acs:ram::(\d+):role\//.exec(roleArn ?? '')?.[1];
 const MEDIA_ACCOUNT = (c: HintContext) => accountOf(c.operatorRoleArn ?? c.roleArn) ?? '<media-account-id>';
+/** The role that calls IMM: the operator role, or the function's own role when IMM_ROLE_ARN is unset. */
+const IMM_CALLER = (c: HintContext) =>
+  c.operatorRoleArn ? `the operator role \`${c.operatorRoleArn}\`` : "the operator role (IMM_ROLE_ARN; the function's own role when unset)";
 /** Where OSS authorizes an operation: bucket-level operations on the bucket, listing narrowed by oss:Prefix, objects on their keys. */
 const OSS_RESOURCE = (c: HintContext) => {
   const bucket = c.bucket ?? '<bucket>';
@@ -87,8 +90,8 @@ const FUNCTION_KEY_CAUSE = (service: string) => `${service} refused the function
 const immGrantHint: Hint = (c) => {
   const bucket = c.bucket ?? '<bucket>';
   const grant = c.operation
-    ? `\`oss:${c.operation}\` on \`acs:oss:*:*:${bucket}/${c.prefix ?? '<prefix>/'}*\``
-    : `\`oss:GetObject\` on INPUT_PREFIX and \`oss:PutObject\` on OUTPUT_PREFIX`;
+    ? `the action \`oss:${c.operation}\` on \`acs:oss:*:*:${bucket}/${c.prefix ?? '<prefix>/'}*\``
+    : `the actions \`oss:GetObject\` on INPUT_PREFIX and \`oss:PutObject\` on OUTPUT_PREFIX`;
   return (
     `the bucket policy of \`${bucket}\` must allow Principal \`arn:sts::${MEDIA_ACCOUNT(c)}:assumed-role/${c.serviceRoleName ?? 'AliyunIMMDefaultRole'}/*\` ` +
     `${grant} (\`npm run cli -- policy generate\` writes the statement)`
@@ -135,7 +138,7 @@ export const KNOWN_ERRORS: readonly KnownError[] = [
     // 403 for our callers: their request is fine, our deployment names a role that is not there.
     ours: { code: 'RoleNotFound', status: 403 },
     cause: 'IMM_ROLE_ARN names no role in the media account',
-    hint: (c) => `check IMM_ROLE_ARN ${ROLE(c)}: the operator role must exist in the media account, and the ARN must name a role (\`:role/\`), not a user`,
+    hint: (c) => `IMM_ROLE_ARN${c.roleArn ? ` \`${c.roleArn}\`` : ''} must name a role (\`:role/\`, not a user) that exists in the media account`,
   },
   {
     service: 'sts',
@@ -304,9 +307,8 @@ export const KNOWN_ERRORS: readonly KnownError[] = [
     ours: { code: 'ImmPassRoleDenied', status: 403 },
     cause: 'IMM acts as the project\'s service role, and the caller may not pass it',
     hint: (c) => {
-      const role = c.operatorRoleArn ? `the operator role \`${c.operatorRoleArn}\`` : "the function's role";
       return (
-        `in the media account, allow ${role} \`ram:PassRole\` on \`acs:ram::${MEDIA_ACCOUNT(c)}:role/${c.serviceRoleName ?? 'AliyunIMMDefaultRole'}\` (the PassImmServiceRole statement of \`policy generate\`); ` +
+        `in the media account, allow ${IMM_CALLER(c)} \`ram:PassRole\` on \`acs:ram::${MEDIA_ACCOUNT(c)}:role/${c.serviceRoleName ?? 'AliyunIMMDefaultRole'}\` (the PassImmServiceRole statement of \`policy generate\`); ` +
         `IMM_SERVICE_ROLE must name the project's service role`
       );
     },
@@ -318,10 +320,7 @@ export const KNOWN_ERRORS: readonly KnownError[] = [
     source: 'field report of IMM\'s RAM refusal (reference/imm-sts.md §6, status UNVERIFIED)',
     ours: { code: 'ImmAccessDenied', status: 403 },
     cause: 'the operator role (or the function role, without IMM_ROLE_ARN) has no grant for the IMM action',
-    hint: (c) => {
-      const role = c.operatorRoleArn ? `the operator role \`${c.operatorRoleArn}\`` : "the function's role";
-      return `in the media account, allow ${role} the action \`imm:${c.action ?? '<Action>'}\` on \`acs:imm:*:*:project/${c.projectName ?? 'IMM_PROJECT'}\``;
-    },
+    hint: (c) => `in the media account, allow ${IMM_CALLER(c)} the action \`imm:${c.action ?? '<Action>'}\` on \`acs:imm:*:*:project/${c.projectName ?? 'IMM_PROJECT'}\``,
   },
   {
     service: 'imm',
