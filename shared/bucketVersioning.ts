@@ -7,6 +7,7 @@
 // answer is fetched once per container per bucket and kept for good. "Never versioned" can go stale (the partner
 // may enable versioning while a container is warm), so it is asked again after UNVERSIONED_MAX_AGE_MS. A failed
 // look-up is not kept at all.
+import { findKnownError, knownAppError, ownHint } from './errorHints';
 import { AppError, UpstreamError } from './errors';
 import { isTransient, sdkErrorInfo } from './sdkError';
 
@@ -54,7 +55,7 @@ export function versioningUnsupported(bucket: string, status: Exclude<Versioning
   return new AppError('BucketVersioningUnsupported', `bucket \`${bucket}\` has versioning ${status}: claims on it are not exclusive, so a duplicate OSS delivery could be processed twice`, 409, {
     expose: true,
     retryable: false,
-    hint: 'send uploads to a bucket whose versioning was never enabled: OSS cannot turn versioning off, and Suspended still ignores x-oss-forbid-overwrite',
+    hint: ownHint('BucketVersioningUnsupported'),
   });
 }
 
@@ -64,10 +65,9 @@ export function versioningLookupError(error: unknown, bucket: string): AppError 
   const info = sdkErrorInfo(error);
   if (isTransient(info)) return new UpstreamError('OssUnavailable', `OSS GetBucketVersioning on \`${bucket}\` failed: ${info.code}`, 502, error);
   if (info.code === 'AccessDenied' || info.statusCode === 403) {
-    return new AppError('OssAccessDenied', `OSS denied GetBucketVersioning on \`oss://${bucket}\`: ${info.message}`, 403, {
-      cause: error,
-      hint: `allow the function role \`oss:GetBucketVersioning\` on \`acs:oss:*:*:${bucket}\` (run \`npm run cli -- policy generate\` to produce it)`,
-    });
+    // The table's OSS AccessDenied entries name the grant; GetBucketVersioning is authorized on the bucket itself.
+    const known = findKnownError('oss', { code: 'AccessDenied', message: info.message });
+    if (known) return knownAppError(known, `OSS denied GetBucketVersioning on \`oss://${bucket}\`: ${info.message}`, { bucket, operation: 'GetBucketVersioning' }, error);
   }
   return new AppError('OssFailed', `OSS GetBucketVersioning on \`oss://${bucket}\` failed: ${info.code}: ${info.message}`, 502, { cause: error });
 }

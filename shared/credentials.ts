@@ -44,6 +44,8 @@ export interface CallerInfo {
   requestId?: string;
   /** Epoch ms after which no retry is started (the FC invocation's deadline). */
   deadline?: number;
+  /** The data account the function runs in (FC's context.accountId), named by the hint of a refused AssumeRole. */
+  accountId?: string;
 }
 
 interface CacheEntry {
@@ -81,7 +83,7 @@ export class CredentialsProvider {
     const cached = this.cache.get(roleArn);
     if (cached && cached.usableUntil > this.now()) return cached.promise;
 
-    const entry: CacheEntry = { promise: this.assume(base, roleArn, roleSessionName(caller.functionName, caller.requestId), caller.deadline), usableUntil: Infinity };
+    const entry: CacheEntry = { promise: this.assume(base, roleArn, roleSessionName(caller.functionName, caller.requestId), caller.deadline, caller.accountId), usableUntil: Infinity };
     this.cache.set(roleArn, entry);
     entry.promise.then(
       (creds) => {
@@ -96,7 +98,7 @@ export class CredentialsProvider {
     return entry.promise;
   }
 
-  private async assume(base: Credentials, roleArn: string, sessionName: string, deadline: number | undefined): Promise<Credentials> {
+  private async assume(base: Credentials, roleArn: string, sessionName: string, deadline: number | undefined, accountId: string | undefined): Promise<Credentials> {
     const input: AssumeRoleInput = {
       roleArn,
       roleSessionName: sessionName,
@@ -113,19 +115,19 @@ export class CredentialsProvider {
         isRetryable: (error) => isTransient(sdkErrorInfo(error)),
       });
     } catch (error) {
-      throw assumeRoleError(error, roleArn, Boolean(this.options.externalId));
+      throw assumeRoleError(error, roleArn, Boolean(this.options.externalId), accountId);
     }
   }
 }
 
 /** STS refused AssumeRole: the documented error (shared/errorHints.ts) decides our code and hint. */
-export function assumeRoleError(error: unknown, roleArn: string, withExternalId: boolean): AppError {
+export function assumeRoleError(error: unknown, roleArn: string, withExternalId: boolean, dataAccountId?: string): AppError {
   if (error instanceof AppError) return error;
   const info = sdkErrorInfo(error);
   if (isTransient(info)) {
     return new UpstreamError('StsUnavailable', `sts:AssumeRole on \`${roleArn}\` failed: ${info.code}`, info.code.includes('Throttling') ? 503 : 502, error);
   }
-  const context = { roleArn, withExternalId };
+  const context = { roleArn, withExternalId, dataAccountId };
   // A 403 with a code the table does not know is still a refusal, with the same possible causes as NoPermission.
   const known = findKnownError('sts', info) ?? (info.statusCode === 403 ? findKnownError('sts', { code: 'NoPermission', message: '' }) : undefined);
   if (known) {

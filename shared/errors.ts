@@ -42,8 +42,9 @@ export class BadRequestError extends AppError {
 }
 
 export class UnauthorizedError extends AppError {
-  constructor(message = 'missing or invalid bearer token') {
-    super('Unauthorized', message, 401, { hint: 'send `Authorization: Bearer <token>` with a token whose SHA-256 is listed in API_TOKENS_SHA256' });
+  /** The hint comes from the troubleshooting table (shared/errorHints.ts), which imports this file. */
+  constructor(message = 'missing or invalid bearer token', hint?: string) {
+    super('Unauthorized', message, 401, { hint });
     this.name = 'UnauthorizedError';
   }
 }

@@ -3,8 +3,8 @@
 // the query, ACS3-HMAC-SHA256 signatures.
 import type { Config } from './config';
 import type { Credentials } from './credentials';
-import { AppError, ForbiddenError, NotFoundError, UpstreamError } from './errors';
-import { findKnownError, knownAppError } from './errorHints';
+import { AppError, UpstreamError } from './errors';
+import { findKnownError, knownAppError, type HintContext } from './errorHints';
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from './retry';
 import { isTransient, sdkErrorInfo, type SdkErrorInfo } from './sdkError';
 
@@ -189,14 +189,6 @@ function notificationJson(notification: Notification | undefined): string | unde
   return notification?.mnsTopic ? JSON.stringify({ MNS: { TopicName: notification.mnsTopic } }) : undefined;
 }
 
-/** What to add when a bucket refuses IMM's service role: the statement `policy generate` writes. */
-export function immGrantHint(bucket: string, action: 'oss:GetObject' | 'oss:PutObject', prefix: string): string {
-  return (
-    `add a statement to the bucket policy of \`${bucket}\` that allows Principal \`arn:sts::<media-account-id>:assumed-role/AliyunIMMDefaultRole/*\` ` +
-    `the action \`${action}\` on \`acs:oss:*:*:${bucket}/${prefix}*\` (run \`npm run cli -- policy generate\` to produce it)`
-  );
-}
-
 function submitted(body: Record<string, unknown>, action: string): TaskSubmitted {
   if (typeof body.TaskId !== 'string' || !body.TaskId) throw new UpstreamError('InvalidImmResponse', `${action} answered without a TaskId`, 502);
   return { taskId: body.TaskId, requestId: String(body.RequestId ?? '') };
@@ -279,50 +271,53 @@ export function immError(error: unknown, context: ImmErrorContext): AppError {
     const status = info.code.includes('Throttling') || info.statusCode === 503 || info.statusCode === 429 ? 503 : 502;
     return new UpstreamError('ImmUnavailable', `IMM ${context.action} failed: ${info.code}`, status, error);
   }
-  // The documented codes first (shared/errorHints.ts); what the table leaves out falls through to the rules below.
-  const known = findKnownError('imm', info);
-  if (known && known.ours.code !== 'BucketDeniedImm') {
-    const message = known.ours.code === 'ObjectNotFound' ? `the object${where.replace(' on', '')} does not exist` : `IMM ${context.action}${where}: ${info.code}: ${info.message}`;
-    return knownAppError(known, message, { action: context.action, projectName: context.projectName, operatorRoleArn: context.operatorRoleArn, serviceRoleName: context.serviceRoleName }, error);
+  // The documented codes first (shared/errorHints.ts); what the table leaves out falls through to the rules below,
+  // which pick a table entry too, so every hint has one wording.
+  const location = /^oss:\/\/([^/]+)\/(.*)$/.exec(context.sourceUri ?? '');
+  const [bucket, key] = [location?.[1], location?.[2]];
+  const hintContext: HintContext = {
+    action: context.action,
+    projectName: context.projectName,
+    operatorRoleArn: context.operatorRoleArn,
+    serviceRoleName: context.serviceRoleName,
+    bucket,
+    key,
+  };
+  const entry = (code: string, message = '') => findKnownError('imm', { code, message });
+  const known =
+    findKnownError('imm', info) ??
+    (info.code === 'OSSAccessDenied' ? entry('*', 'File access forbidden.') : undefined) ??
+    (info.statusCode === 403 || /AccessDenied|Forbidden|NotAuthorized/i.test(info.code) ? entry('AccessDenied') : undefined) ??
+    (info.code === 'ResourceNotFound' || info.statusCode === 404 ? notFoundEntry(info.message, context.action) : undefined);
+  if (!known) return otherImmError(error, info, context, where);
+  switch (known.ours.code) {
+    case 'BucketDeniedImm':
+      // The bucket (not RAM) refused IMM's service role while it read the source: the fix is a bucket policy
+      // statement for the source's folder.
+      return knownAppError(known, `the bucket \`${bucket ?? '<bucket>'}\` denied IMM's service role${where}: ${info.message}`, { ...hintContext, operation: 'GetObject', prefix: key?.includes('/') ? `${key.split('/')[0]}/` : '' }, error);
+    case 'ImmAccessDenied':
+      return knownAppError(known, `IMM denied ${context.action}${where}: ${info.message}`, hintContext, error);
+    case 'ObjectNotFound':
+      return knownAppError(known, `the object${where.replace(' on', '')} does not exist`, hintContext, error);
+    default:
+      return knownAppError(known, `IMM ${context.action}${where}: ${info.code}: ${info.message}`, hintContext, error);
   }
-  if (known || info.code === 'OSSAccessDenied') {
-    // The bucket (not RAM) refused IMM's service role: the fix is a bucket policy statement for that bucket.
-    const bucket = /^oss:\/\/([^/]+)\//.exec(context.sourceUri ?? '')?.[1] ?? '<bucket>';
-    return new ForbiddenError(
-      'BucketDeniedImm',
-      `the bucket \`${bucket}\` denied IMM's service role${where}: ${info.message}`,
-      immGrantHint(bucket, 'oss:GetObject', '<input-prefix>'),
-      error,
-    );
-  }
-  if (info.statusCode === 403 || /AccessDenied|Forbidden|NotAuthorized/i.test(info.code)) {
-    const role = context.operatorRoleArn ? `the operator role \`${context.operatorRoleArn}\`` : "the function's role";
-    return new ForbiddenError(
-      'ImmAccessDenied',
-      `IMM denied ${context.action}${where}: ${info.message}`,
-      `in the media account, allow ${role} the action \`imm:${context.action}\` on \`acs:imm:*:*:project/${context.projectName}\``,
-      error,
-    );
-  }
-  if (info.code === 'ResourceNotFound' || info.statusCode === 404) {
-    // IMM's 404s name the resource (`The specified resource Project is not found.`, `… resource Task …`,
-    // `… OSSObject …`); the rest of the message may quote names (a project called `oss-media`), so the resource
-    // decides first and the older keyword match is only a fallback.
-    const resource = /resource (\w+) is not found/i.exec(info.message)?.[1]?.toLowerCase();
-    const isObject = resource ? resource.startsWith('oss') : /object|oss/i.test(info.message);
-    const isTask = context.action === 'GetTask' && (resource ? resource === 'task' : !/project/i.test(info.message));
-    const hint = isObject
-      ? undefined
-      : isTask
-        ? `no task with this id and type in project \`${context.projectName}\`: check both (IMM keeps a task's information for 7 days)`
-        : `check that the IMM project \`${context.projectName}\` exists in the media account and region`;
-    return new NotFoundError(
-      isObject ? 'ObjectNotFound' : isTask ? 'TaskNotFound' : 'ResourceNotFound',
-      isObject ? `the object${where.replace(' on', '')} does not exist` : `IMM ${context.action}: ${info.message}`,
-      hint,
-      error,
-    );
-  }
+}
+
+/**
+ * IMM's 404s name the resource (`The specified resource Project is not found.`, `… resource Task …`,
+ * `… OSSObject …`); the rest of the message may quote names (a project called `oss-media`), so the resource
+ * decides first and the older keyword match is only a fallback.
+ */
+function notFoundEntry(message: string, action: string) {
+  const resource = /resource (\w+) is not found/i.exec(message)?.[1]?.toLowerCase();
+  const isObject = resource ? resource.startsWith('oss') : /object|oss/i.test(message);
+  const isTask = action === 'GetTask' && (resource ? resource === 'task' : !/project/i.test(message));
+  const documented = `The specified resource ${isObject ? 'OSSObject' : isTask ? 'Task' : 'Project'} is not found.`;
+  return findKnownError('imm', { code: 'ResourceNotFound', message: documented });
+}
+
+function otherImmError(error: unknown, info: SdkErrorInfo, context: ImmErrorContext, where: string): AppError {
   if (info.statusCode !== undefined && info.statusCode >= 400 && info.statusCode < 500) {
     return new AppError('ImmRejected', `IMM ${context.action} rejected the request${where}: ${info.code}: ${info.message}`, 400, { cause: error });
   }

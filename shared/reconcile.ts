@@ -11,6 +11,7 @@
 // it still says `submitted` for its task.
 import pLimit from 'p-limit';
 import { isLive } from './claims';
+import { ownHint } from './errorHints';
 import { toAppError } from './errors';
 import type { UploadedObject } from './fc/ossEvent';
 import { describeError } from './log';
@@ -179,7 +180,7 @@ async function giveUp(version: { bucket: string; key: string; eTag: string }, se
     status: 'failed',
     processedAt: new Date(now()).toISOString(),
     submittedAt: current.processedAt,
-    error: { code: 'TaskOutcomeUnknown', message: `IMM cannot tell how task \`${current.taskId}\` ended: ${reason}`, hint: 'upload the object again to process it again' },
+    error: { code: 'TaskOutcomeUnknown', message: `IMM cannot tell how task \`${current.taskId}\` ended: ${reason}`, hint: ownHint('TaskOutcomeUnknown') },
   };
   await sidecars.write(version.bucket, version.key, failed);
   await clearPending(sidecars, version);

@@ -2,6 +2,7 @@
 // and SDK clients. Built lazily once per container; tests inject their own pieces.
 import { loadConfig, type Config } from './config';
 import { CredentialsProvider, type AssumeRole, type Credentials } from './credentials';
+import { ownHint } from './errorHints';
 import { AppError } from './errors';
 import type { FcContext } from './fc/types';
 import { createImmClient, type ImmClient } from './imm';
@@ -17,6 +18,8 @@ export interface Invocation {
   log: Logger;
   /** Epoch ms after which no retry is started, so the invocation ends before FC's timeout. */
   deadline?: number;
+  /** The account the function runs in (FC's context.accountId): hints name it. */
+  accountId?: string;
 }
 
 export interface Runtime {
@@ -69,7 +72,7 @@ export function invocationFrom(context: FcContext, log: Logger, now: number = Da
   if (!c?.accessKeyId || !c.accessKeySecret) {
     throw new AppError('MissingFunctionRole', 'the FC context has no credentials', 500, {
       expose: false,
-      hint: 'set `role` on the function in s.yaml: FC fills context.credentials only for functions with a role',
+      hint: ownHint('MissingFunctionRole'),
     });
   }
   const requestId = context.requestId;
@@ -80,5 +83,6 @@ export function invocationFrom(context: FcContext, log: Logger, now: number = Da
     credentials: { accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, securityToken: c.securityToken },
     log: log.child({ requestId }),
     deadline: timeoutMs > 0 ? now + Math.max(timeoutMs - DEADLINE_MARGIN_MS, timeoutMs / 2) : undefined,
+    ...(context.accountId ? { accountId: context.accountId } : {}),
   };
 }

@@ -3,6 +3,7 @@
 // for on-upload (INPUT_PREFIX), made before any STS or IMM call: IMM's service role may be granted the whole bucket,
 // so IMM itself would read `private/…` without a word.
 import type { Config } from './config';
+import { ownHint } from './errorHints';
 import { ForbiddenError } from './errors';
 import { parseOssUri, keyProblem, type OssLocation } from './uri';
 
@@ -30,7 +31,7 @@ export function decideScope(location: OssLocation, scope: Scope): ScopeDecision 
       allowed: false,
       code: 'BucketNotAllowed',
       message: `bucket ${quoted(location.bucket)} is not served by this deployment`,
-      hint: 'add the bucket to ALLOWED_BUCKETS (and grant IMM access to it in its bucket policy)',
+      hint: ownHint('BucketNotAllowed', { bucket: location.bucket }),
     };
   }
   if (!scope.prefixes.some((prefix) => location.key.startsWith(prefix))) {
@@ -39,11 +40,11 @@ export function decideScope(location: OssLocation, scope: Scope): ScopeDecision 
       allowed: false,
       code: 'KeyNotAllowed',
       message: `key ${quoted(location.key)} is outside the prefixes this deployment serves (${list})`,
-      hint: `use an object under ${list}` + (scope.prefixSetting === 'API_PREFIXES' ? ', or add its prefix to API_PREFIXES (and grant IMM read access to it in the bucket policy)' : ''),
+      hint: ownHint('KeyNotAllowed', { prefixes: scope.prefixes, prefixSetting: scope.prefixSetting }),
     };
   }
   const problem = keyProblem(location.key);
-  if (problem) return { allowed: false, code: 'InvalidKey', message: problem, hint: 'rename the object: keys with `.`, `..` or empty segments, or control characters, are never processed' };
+  if (problem) return { allowed: false, code: 'InvalidKey', message: problem, hint: ownHint('InvalidKey') };
   return { allowed: true };
 }
 

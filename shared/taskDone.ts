@@ -7,9 +7,9 @@
 // changes only while it says `submitted` for this very task: a duplicate delivery or a notification for an
 // older upload of the same key changes nothing.
 import { isLive } from './claims';
-import { findKnownError } from './errorHints';
+import { findKnownError, hintFor, ownHint } from './errorHints';
 import { NotFoundError } from './errors';
-import { immGrantHint, type TaskInfo } from './imm';
+import type { TaskInfo } from './imm';
 import type { Sidecar, SidecarStore } from './oss';
 import { clearPending } from './pending';
 import type { Invocation, Runtime } from './runtime';
@@ -96,7 +96,7 @@ function uploadOf(userData: string | undefined, runtime: Runtime): (OssLocation 
 }
 
 /** The task's own Code and Message, with a hint where the fix is known: most failures are missing grants. */
-function taskError(task: TaskInfo, upload: OssLocation, config: Pick<Runtime['config'], 'immProject' | 'inputPrefix' | 'outputPrefix'>): NonNullable<Sidecar['error']> {
+function taskError(task: TaskInfo, upload: OssLocation, config: Pick<Runtime['config'], 'immProject' | 'inputPrefix' | 'outputPrefix' | 'immRoleArn' | 'immServiceRole'>): NonNullable<Sidecar['error']> {
   const code = task.code ?? 'TaskFailed';
   const message = shorten(task.message ?? 'IMM reported the task as failed without a message', MAX_MESSAGE_CHARS);
   // A task reports the same Code and Message as a failed call would (GetTask's example: ResourceNotFound,
@@ -105,11 +105,18 @@ function taskError(task: TaskInfo, upload: OssLocation, config: Pick<Runtime['co
   let hint: string | undefined;
   if (known?.ours.code === 'BucketDeniedImm' || /AccessDenied|Forbidden/i.test(code)) {
     // IMM's message names what was refused: reading the input, or (otherwise) writing the output.
-    hint = /GetObject/.test(message) ? immGrantHint(upload.bucket, 'oss:GetObject', config.inputPrefix) : immGrantHint(upload.bucket, 'oss:PutObject', config.outputPrefix);
+    const reading = /GetObject/.test(message);
+    hint = hintFor('BucketDeniedImm', {
+      bucket: upload.bucket,
+      operation: reading ? 'GetObject' : 'PutObject',
+      prefix: reading ? config.inputPrefix : config.outputPrefix,
+      operatorRoleArn: config.immRoleArn,
+      serviceRoleName: config.immServiceRole,
+    });
   } else if (code === 'UnsupportedInLocalStack') {
-    hint = 'install LibreOffice (`apt-get install -y libreoffice`) so that `soffice` is on PATH, then upload the file again';
-  } else if (known?.hint) {
-    hint = known.hint({ projectName: config.immProject });
+    hint = ownHint('UnsupportedInLocalStack');
+  } else if (known) {
+    hint = known.hint({ projectName: config.immProject, operatorRoleArn: config.immRoleArn, serviceRoleName: config.immServiceRole, bucket: upload.bucket, key: upload.key });
   } else if (/InvalidMedia|InvalidFile|InvalidArgument/i.test(code)) {
     hint = 'the uploaded file could not be read as the format its extension names; upload a valid file';
   }

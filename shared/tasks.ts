@@ -1,6 +1,7 @@
 // Asynchronous IMM work on request: media conversion, document conversion, document preview tokens, and
 // task status. Every URI is validated and checked against the api's scope (ALLOWED_BUCKETS and API_PREFIXES,
 // shared/scope.ts) before any cloud call; outputs always go under OUTPUT_PREFIX, next to nothing the trigger watches.
+import { ownHint } from './errorHints';
 import { BadRequestError, ForbiddenError } from './errors';
 import type { MediaConvertInput, TaskInfo, TaskType, WebofficeTokens } from './imm';
 import type { Invocation, Runtime } from './runtime';
@@ -77,7 +78,7 @@ export async function previewDocument(uri: unknown, readonly: unknown, user: unk
   }
   // An editable session lets the token holder change the document in the bucket: a deliberate setting, and logged.
   if (readonly === false && !runtime.config.previewAllowEdit) {
-    throw new ForbiddenError('PreviewEditNotAllowed', 'editable previews (`readonly: false`) are turned off', 'omit `readonly` for a read-only preview, or set PREVIEW_ALLOW_EDIT=on on the api function');
+    throw new ForbiddenError('PreviewEditNotAllowed', 'editable previews (`readonly: false`) are turned off', ownHint('PreviewEditNotAllowed'));
   }
   const imm = await runtime.imm(invocation);
   const tokens = await imm.generateWebofficeToken({ projectName: runtime.config.immProject, sourceUri: formatOssUri(location), readonly: readonly ?? true, user: previewUser }, { deadline: invocation.deadline });

@@ -1,4 +1,5 @@
 // `oss://<bucket>/<key>` URIs, validated by OSS's own naming rules before anything is sent anywhere.
+import { ownHint } from './errorHints';
 import { BadRequestError } from './errors';
 
 export interface OssLocation {
@@ -8,7 +9,7 @@ export interface OssLocation {
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 const MAX_KEY_BYTES = 1023;
-const URI_HINT = 'use `oss://<bucket>/<key>`, e.g. `oss://my-bucket/incoming/photo.jpg`';
+const URI_HINT = ownHint('InvalidUri');
 
 function invalid(message: string): BadRequestError {
   return new BadRequestError(message, URI_HINT, 'InvalidUri');

@@ -1,5 +1,6 @@
 // HTTP trigger handler: route, authenticate, run the route, and answer JSON — errors included.
 import type { Credentials } from '../../shared/credentials';
+import { ownHint } from '../../shared/errorHints';
 import { AppError, toAppError } from '../../shared/errors';
 import { errorResponse, jsonResponse, parseHttpEvent, type HttpRequest } from '../../shared/fc/httpEvent';
 import type { FcContext, FcHttpResponse } from '../../shared/fc/types';
@@ -49,7 +50,7 @@ export function createHandler(options: ApiHandlerOptions = {}) {
       const { route, params } = findRoute(request);
       if (!route.public) {
         if (runtime.config.apiTokenHashes.length === 0) {
-          throw new AppError('ApiNotConfigured', 'API_TOKENS_SHA256 is empty, so no caller can be authenticated', 500, { expose: false });
+          throw new AppError('ApiNotConfigured', 'API_TOKENS_SHA256 is empty, so no caller can be authenticated', 500, { expose: false, hint: ownHint('ApiNotConfigured') });
         }
         authenticate(request.headers.authorization, runtime.config.apiTokenHashes);
       }

@@ -6,6 +6,7 @@
 // certificate) for a minute.
 // Validity dates are not checked: the certificate MNS signed pushes with in 2023 had expired in 2016.
 import { X509Certificate, type KeyObject } from 'node:crypto';
+import { ownHint } from '../errorHints';
 import { BadRequestError, ForbiddenError, UpstreamError } from '../errors';
 import { PUSH_HINT } from './signature';
 
@@ -40,7 +41,7 @@ export function certificateUrl(header: string | undefined, allowedPrefixes: read
   }
   // Both the URL as sent and as fetch will read it must be under the prefix, so `..` or odd escapes cannot leave it.
   if (!normalized || !allowedPrefixes.some((prefix) => url.startsWith(prefix) && normalized.startsWith(prefix))) {
-    throw new ForbiddenError('MnsCertificateUrlNotAllowed', `the signing certificate URL \`${url.slice(0, 200)}\` is not under an allowed prefix`, 'MNS_CERT_URL_PREFIXES lists the certificate URL prefixes accepted; MNS publishes its certificate under `https://mnstest.oss-cn-hangzhou.aliyuncs.com/`');
+    throw new ForbiddenError('MnsCertificateUrlNotAllowed', `the signing certificate URL \`${url.slice(0, 200)}\` is not under an allowed prefix`, ownHint('MnsCertificateUrlNotAllowed'));
   }
   return url;
 }
@@ -109,5 +110,5 @@ async function readCapped(response: Response, maxBytes: number): Promise<Buffer>
 }
 
 function unavailable(url: string, cause: unknown): UpstreamError {
-  return new UpstreamError('MnsCertificateUnavailable', `cannot fetch the signing certificate \`${url.slice(0, 200)}\``, 502, cause, 'MNS retries the push; check that the function can reach the certificate URL');
+  return new UpstreamError('MnsCertificateUnavailable', `cannot fetch the signing certificate \`${url.slice(0, 200)}\``, 502, cause, ownHint('MnsCertificateUnavailable'));
 }

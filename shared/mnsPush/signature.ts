@@ -5,6 +5,7 @@
 // and CanonicalizedResource is the request path. The signature covers Content-MD5 but not the body itself,
 // so the body counts as signed only once it matches Content-MD5 (checked here too).
 import { createHash, verify, type KeyObject } from 'node:crypto';
+import { ownHint } from '../errorHints';
 import { BadRequestError, ForbiddenError } from '../errors';
 
 export interface PushRequest {
@@ -61,4 +62,5 @@ export function checkContentMd5(request: PushRequest): void {
   if (!matches) throw new ForbiddenError('MnsBodyMismatch', 'the body does not match the signed Content-MD5: it was changed after MNS signed it', PUSH_HINT);
 }
 
-export const PUSH_HINT = 'only MNS may call this endpoint: subscribe it to the task topic as an HTTP endpoint (see `policy generate`)';
+/** Every refused push has the same fix (shared/errorHints.ts). */
+export const PUSH_HINT = ownHint('MnsSignatureInvalid');

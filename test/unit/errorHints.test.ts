@@ -55,7 +55,7 @@ describe('STS AssumeRole errors', () => {
       code: 'EntityNotExist.Role',
       message: 'The specified Role not exists.',
       status: 404,
-      expected: { code: 'RoleNotFound', statusCode: 403, hint: [/must exist in the media account/, /not a user/] },
+      expected: { code: 'RoleNotFound', statusCode: 403, hint: [/imm-bridge-operator` must name a role/, /exists in the media account/, /not a user/] },
     },
     // AlibabaCloudDocs/ram AssumeRole.md error table: 400.
     {
