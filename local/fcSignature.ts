@@ -53,17 +53,17 @@ const AUTHORIZATION = /^FC ([^:\s]+):([A-Za-z0-9+/]+={0,2})$/;
 const RFC1123 = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
 
 /**
- * The canonical string FC signs, from the values as received. `path` is the request path as sent (percent-encoded);
- * it is decoded here, as the doc says the server does.
+ * The canonical string FC signs, from the values as received. `target` is the request target as sent: its query is
+ * dropped and its path percent-decoded, as the doc's CanonicalizedResource says.
  */
-export function fcStringToSign(method: string, path: string, headers: HeaderMap): string {
+export function fcStringToSign(method: string, target: string, headers: HeaderMap): string {
   const lower = lowerCased(headers);
   const fcHeaders = Object.keys(lower)
     .filter((name) => name.startsWith('x-fc-'))
     .sort()
     .map((name) => `${name}:${single(lower, name) ?? ''}\n`)
     .join('');
-  return [method.toUpperCase(), single(lower, 'content-md5') ?? '', single(lower, 'content-type') ?? '', single(lower, 'date') ?? ''].join('\n') + '\n' + fcHeaders + decodePath(path);
+  return [method.toUpperCase(), single(lower, 'content-md5') ?? '', single(lower, 'content-type') ?? '', single(lower, 'date') ?? ''].join('\n') + '\n' + fcHeaders + decodePath(target.split('?')[0]);
 }
 
 /** base64(HMAC-SHA256(secret, stringToSign)). */
@@ -110,8 +110,7 @@ export function createFcSignatureVerifier(options: FcSignatureVerifierOptions) {
         // STS token problems: FC's codes for them are UNVERIFIED; RAM's own codes say what is wrong.
         return fail(403, lookup.code, lookup.message);
       }
-      const path = request.url.split('?')[0];
-      const expected = fcSignature(fcStringToSign(request.method, path, request.headers), lookup.key.accessKeySecret);
+      const expected = fcSignature(fcStringToSign(request.method, request.url, request.headers), lookup.key.accessKeySecret);
       if (!constantTimeEqual(expected, signature)) {
         return fail(403, 'SignatureNotMatch', 'The request signature we calculated does not match the signature you provided. Check your access key and signing method');
       }
