@@ -10,6 +10,7 @@ import { createAcs3Verifier } from './acs3';
 import { startAdmin } from './admin';
 import { deployFromSYaml, type CodeSource, type DeployResult } from './deploy';
 import { FcRunner } from './fc';
+import { startFcApi } from './fcApi';
 import { createImmEmulator, type WebofficeTokenLifetimes } from './imm';
 import { taskMessage } from './imm/notification';
 import { createSigningCertificate, HttpPusher, MnsTopics } from './mns';
@@ -23,7 +24,8 @@ import { Telemetry } from './telemetry';
 /** The contents of `.local/stack.json` (DESIGN §3.4). */
 export interface StackInfo {
   region: string;
-  endpoints: { oss: string; sts: string; imm: string; api: string; admin: string };
+  /** `fc`: the FC 3.0 control API (GetFunction, ListTriggers, InvokeFunction), signed as `@alicloud/fc2` signs. */
+  endpoints: { oss: string; sts: string; imm: string; api: string; admin: string; fc: string };
   accounts: {
     data: { uid: string; accessKeyId: string; accessKeySecret: string };
     media: { uid: string; accessKeyId: string; accessKeySecret: string };
@@ -37,7 +39,7 @@ export interface StackInfo {
 }
 
 export interface StackOptions {
-  /** Base port: OSS on it, then STS, IMM, api and admin on the next four. 0 picks free ports. */
+  /** Base port: OSS on it, then STS, IMM, api, admin and the FC API on the next five. 0 picks free ports. */
   port?: number;
   host?: string;
   dataDir: string;
@@ -291,9 +293,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     };
     // The api's HTTP trigger gets the api port; a second HTTP trigger would take a free port.
     let apiServer: RunningServer | undefined;
+    const httpTriggerUrls = new Map<string, string>();
     for (const trigger of deployed.httpTriggers) {
       const server = await runner.startHttpTrigger(trigger.functionName, apiServer ? 0 : portFor(3), host, trigger.options);
       servers.push(server);
+      httpTriggerUrls.set(trigger.functionName, `http://${host}:${server.port}`);
       apiServer ??= server;
     }
     if (!apiServer) throw new Error('s.yaml declares no HTTP trigger: the api is unreachable');
@@ -313,6 +317,24 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const adminKey = randomBytes(24).toString('base64url');
     const adminServer = await startAdmin({ telemetry, adminKey, port: portFor(4), host });
     servers.push(adminServer);
+    // ---- FC 3.0 control API (issue 12 D): what doctor reads and invokes through @alicloud/fc2 ----
+    const fcApiServer = await startFcApi(
+      {
+        ram,
+        telemetry,
+        runner,
+        region: deploy.region,
+        accountId: deploy.dataAccountId,
+        functions: deployed.functions,
+        environment: (resource) => deployed.environments[resource] ?? {},
+        httpTriggerUrl: (name) => httpTriggerUrls.get(name),
+        deployedAt: Date.now(),
+      },
+      portFor(5),
+      host,
+    );
+    servers.push(fcApiServer);
+    // ---- end FC 3.0 control API ----
 
     const info: StackInfo = {
       region: deploy.region,
@@ -322,6 +344,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         imm: `${host}:${immServer.port}`,
         api: `http://${host}:${apiServer.port}`,
         admin: `http://${host}:${adminServer.port}`,
+        fc: `http://${host}:${fcApiServer.port}`,
       },
       accounts: {
         data: { uid: deploy.dataAccountId, accessKeyId: dataAdmin.accessKeyId, accessKeySecret: dataAdmin.accessKeySecret },

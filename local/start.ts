@@ -41,6 +41,7 @@ async function main(): Promise<void> {
       `  IMM    ${info.endpoints.imm}   (project ${info.immProject}, media account ${info.accounts.media.uid})`,
       `  MNS    topic ${stack.deploy.notifyTopic} (media account) → signed HTTP push to ${info.endpoints.api}/notifications/imm`,
       `  api    ${info.endpoints.api}`,
+      `  FC     ${info.endpoints.fc}   (FC 3.0 GetFunction, ListTriggers, InvokeFunction; signed as @alicloud/fc2 signs)`,
       `  admin  ${info.endpoints.admin}   (curl -s ${info.endpoints.admin}/stats -H "x-admin-key: $(${fromStackFile('adminKey')})")`,
       `  keys and endpoints: ${path.relative(process.cwd(), stackFile) || stackFile} (mode 0600)`,
       `  api token ${info.apiToken.slice(0, 4)}… (the whole one: ${fromStackFile('apiToken')})`,

@@ -85,12 +85,13 @@ describe('npm start', () => {
     for (const secret of [info.apiToken, info.adminKey, info.accounts.data.accessKeySecret, info.accounts.media.accessKeySecret]) expect(banner).not.toContain(secret);
     expect(adminStatus).toBe(200);
     expect(Object.keys(info).sort()).toEqual(['accounts', 'adminKey', 'apiToken', 'bucket', 'endpoints', 'immProject', 'region', 'roleArn'].sort());
-    expect(Object.keys(info.endpoints).sort()).toEqual(['admin', 'api', 'imm', 'oss', 'sts']);
+    expect(Object.keys(info.endpoints).sort()).toEqual(['admin', 'api', 'fc', 'imm', 'oss', 'sts']);
     expect(info.endpoints.oss).toMatch(/^http:\/\/localhost:\d+$/);
     expect(info.endpoints.sts).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(info.endpoints.imm).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(info.endpoints.api).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(info.endpoints.admin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(info.endpoints.fc).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     for (const account of ['data', 'media']) expect(Object.keys(info.accounts[account]).sort()).toEqual(['accessKeyId', 'accessKeySecret', 'uid']);
     expect(info).toMatchObject({ region: 'cn-hangzhou', bucket: 'test-bucket-2024', immProject: 'immtest', roleArn: expect.stringMatching(/^acs:ram::\d+:role\/imm-bridge-operator$/) });
     expect(sidecar).toMatchObject({ status: 'succeeded', score: expect.any(Number) });
