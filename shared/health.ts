@@ -65,6 +65,7 @@ export async function deepHealth(runtime: Runtime, invocation: Invocation, probe
 
   // 2. The project: GetTask on a task that cannot exist. TaskNotFound proves the project answers; ResourceNotFound
   // (shared/imm.ts maps "resource Project is not found" to it) or a denial is the broken link.
+  let projectOk = false;
   if (imm) {
     const project = await attempt('imm-project', async () => {
       try {
@@ -74,6 +75,7 @@ export async function deepHealth(runtime: Runtime, invocation: Invocation, probe
       }
     });
     links.push(project.link);
+    projectOk = project.link.ok;
   } else links.push(skipped('imm-project', 'assume-role'));
 
   // 3-5. Per served bucket: the function writes a probe image under its own folder of INPUT_PREFIX (which on-upload
@@ -87,10 +89,10 @@ export async function deepHealth(runtime: Runtime, invocation: Invocation, probe
       links.push(skipped('imm-reads-input', 'probe-write', where), skipped('probe-delete', 'probe-write', where));
       continue;
     }
-    if (imm) {
+    if (imm && projectOk) {
       const scored = await attempt('imm-reads-input', () => imm.detectImageScore({ projectName: config.immProject, sourceUri: formatOssUri({ bucket, key }) }, { deadline: invocation.deadline }), where);
       links.push(scored.link);
-    } else links.push(skipped('imm-reads-input', 'assume-role', where));
+    } else links.push(skipped('imm-reads-input', imm ? 'imm-project' : 'assume-role', where));
     links.push((await attempt('probe-delete', () => probes.delete(bucket, key), where)).link);
   }
   return { ok: links.every((link) => link.ok), links };
