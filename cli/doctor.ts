@@ -376,6 +376,9 @@ interface HealthBody {
   ok?: boolean;
   links?: { name: string; ok: boolean; skipped?: boolean; code?: string; message?: string; fix?: string; bucket?: string }[];
   error?: { code?: string; message?: string; hint?: string };
+  /** FC's own answer when the function threw before it could answer (an invalid configuration, a crash). */
+  ErrorCode?: string;
+  ErrorMessage?: string;
 }
 
 async function checkHealth(apiUrl: string | undefined, token: string | undefined): Promise<DoctorLink[]> {
@@ -388,6 +391,10 @@ async function checkHealth(apiUrl: string | undefined, token: string | undefined
     return [broken('health', `GET ${apiUrl}/healthz?deep=1 failed: ${lower(error)}`, 'check the api URL (`s info`) and that the api function is deployed')];
   }
   const body = (await response.json().catch(() => ({}))) as HealthBody;
+  if (!body.links && body.ErrorCode) {
+    const configuration = /configuration/i.test(body.ErrorMessage ?? '');
+    return [broken('health', `the api function failed before answering: ${body.ErrorCode}: ${body.ErrorMessage ?? ''}`, configuration ? "fix that value in s.yaml's environment (or the variable it reads) and `s deploy` again" : "check the api function's logs")];
+  }
   if (!body.links) {
     const code = body.error?.code ?? `HTTP ${response.status}`;
     return [broken('health', `the deep check answered ${response.status} ${code}${body.error?.message ? `: ${body.error.message}` : ''}`, body.error?.hint ?? (response.status === 401 ? 'use a token whose SHA-256 is in API_TOKENS_SHA256' : 'check the api function\'s logs'))];
