@@ -1,5 +1,6 @@
 // `npm run -s cli -- policy simulate|lint|generate …` (DESIGN §3.5): dispatch only; each command is one file.
 import { readFileSync } from 'node:fs';
+import { runDoctor } from './doctor';
 import { runGenerate } from './generate';
 import { EXIT, lower, UsageError, type Io } from './io';
 import { runLint } from './lint';
@@ -22,6 +23,8 @@ commands:
       check one policy: {"findings":[{"severity","code","message","path"}],"kind"}
   policy generate --config <deploy.json> --out <dir>
       write every policy the cross-account deployment needs, grouped by account
+  doctor [--local | --data-alias <alias>] [--json]
+      check a deployment link by link (bucket, bucket policy, functions, triggers, deep health); see \`doctor --help\`
 
 Add --help to a command for its details. Output is JSON on stdout; problems with the command line or an
 unreadable input are one line on stderr with exit code 2.
@@ -67,5 +70,8 @@ if (require.main === module) {
     cwd: process.env.INIT_CWD ?? process.cwd(),
     stdin: () => readFileSync(0, 'utf8'),
   };
-  process.exitCode = run(process.argv.slice(2), io);
+  const argv = process.argv.slice(2);
+  // doctor talks to the cloud, so it alone is asynchronous.
+  if (argv[0] === 'doctor') void runDoctor(argv.slice(1), io, process.env, process.stdout.isTTY === true).then((code) => (process.exitCode = code));
+  else process.exitCode = run(argv, io);
 }

@@ -281,3 +281,29 @@ export function ossError(error: unknown, operation: string, bucket: string, key:
   }
   return new AppError('OssFailed', `OSS ${operation} on \`oss://${bucket}/${key}\` failed: ${info.code}: ${info.message}`, 502, { cause: error });
 }
+
+/** The deep health check's writes (shared/health.ts): one probe object put and deleted with the function's credentials. */
+export interface ProbeStore {
+  put(bucket: string, key: string, body: Buffer, contentType: string): Promise<void>;
+  delete(bucket: string, key: string): Promise<void>;
+}
+
+export function createProbeStore(credentials: Credentials, config: OssClientConfig): ProbeStore {
+  const clientFor = ossClients(credentials, config);
+  return {
+    async put(bucket, key, body, contentType) {
+      try {
+        await (await clientFor(bucket)).put(key, body, { mime: contentType });
+      } catch (error) {
+        throw ossError(error, 'PutObject', bucket, key);
+      }
+    },
+    async delete(bucket, key) {
+      try {
+        await (await clientFor(bucket)).delete(key);
+      } catch (error) {
+        throw ossError(error, 'DeleteObject', bucket, key);
+      }
+    },
+  };
+}

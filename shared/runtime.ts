@@ -27,6 +27,11 @@ export interface Runtime {
   log: Logger;
   /** IMM client with the operator role's credentials (or the function's own when no role is set). */
   imm(invocation: Invocation): Promise<ImmClient>;
+  /**
+   * An IMM client from a fresh AssumeRole, bypassing the cache: the deep health check (shared/health.ts) must see
+   * today's trust policy and ExternalId, not credentials assumed before they changed. Fakes may omit it.
+   */
+  freshImm?(invocation: Invocation): Promise<ImmClient>;
 }
 
 export interface RuntimeOptions {
@@ -42,7 +47,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
   const env = options.env ?? process.env;
   const config = loadConfig(env);
   const log = options.log ?? createLogger({}, options.logDestination, env.LOG_LEVEL ?? 'info');
-  const provider = new CredentialsProvider({
+  const newProvider = () => new CredentialsProvider({
     roleArn: config.immRoleArn,
     externalId: config.immRoleExternalId,
     sessionPolicy: config.sessionPolicy ? immSessionPolicy(config) : undefined,
@@ -50,6 +55,7 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
     assumeRole: options.assumeRole ?? createStsAssumeRole(config),
     now: options.now,
   });
+  const provider = newProvider();
   // Clients are keyed by AccessKeyId, so renewed credentials get a new client and old ones are dropped.
   let immClient: { keyId: string; client: ImmClient } | undefined;
   return {
@@ -59,6 +65,9 @@ export function createRuntime(options: RuntimeOptions = {}): Runtime {
       const creds = await provider.get(invocation.credentials, invocation);
       if (immClient?.keyId !== creds.accessKeyId) immClient = { keyId: creds.accessKeyId, client: createImmClient(creds, config) };
       return immClient.client;
+    },
+    async freshImm(invocation) {
+      return createImmClient(await newProvider().get(invocation.credentials, invocation), config);
     },
   };
 }

@@ -68,3 +68,18 @@ export function apiLocation(uri: unknown, config: Pick<Config, 'allowedBuckets' 
   if (!decision.allowed) throw new ForbiddenError(decision.code, decision.message, decision.hint);
   return location;
 }
+
+/**
+ * The deep health check's own folder under INPUT_PREFIX (shared/health.ts): it writes a probe image there, has IMM
+ * score it and deletes it. on-upload ignores these keys entirely (no sidecar, no IMM call, no marker), so the
+ * probe's upload event does nothing. shared/policy/generate.ts repeats it (no runtime imports there; a test keeps them equal).
+ */
+export const PROBE_DIR = '.imm-bridge-probe/';
+
+export function probePrefix(inputPrefix: string): string {
+  return `${inputPrefix}${PROBE_DIR}`;
+}
+
+export function isProbeKey(key: string, inputPrefix: string): boolean {
+  return key.startsWith(probePrefix(inputPrefix));
+}

@@ -11,7 +11,7 @@ import { sidecarKey, type Sidecar, type SidecarStore } from './oss';
 import { clearIfSettled, clearPending, isFinal, markPending } from './pending';
 import type { Invocation, Runtime } from './runtime';
 import { documentTargetPrefix, mediaTarget, transcodeFor } from './tasks';
-import { decideScope, uploadScope } from './scope';
+import { decideScope, isProbeKey, uploadScope } from './scope';
 import { formatOssUri, hasControlCharacter, hasDotSegment } from './uri';
 
 export type UploadOutcome =
@@ -32,6 +32,11 @@ export async function processUpload(object: UploadedObject, runtime: Runtime, in
   if (!decision.allowed && decision.code === 'BucketNotAllowed') {
     log.warn('event from a bucket not in ALLOWED_BUCKETS, skipped');
     return { status: 'ignored', reason: 'bucket not allowed' };
+  }
+  // The deep health check's probe image (shared/health.ts): its own keys, never work.
+  if (isProbeKey(object.key, config.inputPrefix)) {
+    log.info('health probe object, ignored');
+    return { status: 'ignored', reason: 'health probe' };
   }
   if (!decision.allowed) return skipInvalidKey(object, decision.message, sidecars, config.resultsPrefix, log);
   // Before the claim and any IMM call: if this attempt dies anywhere after this line, the marker lets the

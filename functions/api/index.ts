@@ -6,7 +6,7 @@ import { errorResponse, jsonResponse, parseHttpEvent, type HttpRequest } from '.
 import type { FcContext, FcHttpResponse } from '../../shared/fc/types';
 import { describeError } from '../../shared/log';
 import { createMnsPushVerifier, type MnsPushVerifier } from '../../shared/mnsPush';
-import { sidecarStores, type SidecarStore } from '../../shared/oss';
+import { createProbeStore, sidecarStores, type ProbeStore, type SidecarStore } from '../../shared/oss';
 import { createRuntime, invocationFrom, type Runtime, type RuntimeOptions } from '../../shared/runtime';
 import { authenticate } from './auth';
 import { matchPath, routes, type ApiServices, type Route } from './routes';
@@ -26,6 +26,7 @@ function findRoute(request: HttpRequest): { route: Route; params: Record<string,
 export interface ApiHandlerOptions extends RuntimeOptions {
   runtime?: Runtime;
   sidecars?: (credentials: Credentials) => SidecarStore;
+  probes?: (credentials: Credentials) => ProbeStore;
   mnsPush?: MnsPushVerifier;
 }
 
@@ -38,6 +39,7 @@ export function createHandler(options: ApiHandlerOptions = {}) {
   const services = (config: Runtime['config']): ApiServices => ({
     mnsPush: () => (mnsPush ??= createMnsPushVerifier({ allowedPrefixes: config.mnsCertUrlPrefixes })),
     sidecars: (credentials) => (sidecarsFor ??= sidecarStores(config))(credentials),
+    probes: (credentials) => (options.probes ?? ((c: Credentials) => createProbeStore(c, config)))(credentials),
   });
   return async function handler(event: Buffer, context: FcContext): Promise<FcHttpResponse> {
     runtime ??= createRuntime(options);
@@ -48,7 +50,8 @@ export function createHandler(options: ApiHandlerOptions = {}) {
       const request = parseHttpEvent(event);
       requestId = request.requestId ?? requestId;
       const { route, params } = findRoute(request);
-      if (!route.public) {
+      const isPublic = typeof route.public === 'function' ? route.public(request) : route.public;
+      if (!isPublic) {
         if (runtime.config.apiTokenHashes.length === 0) {
           throw new AppError('ApiNotConfigured', 'API_TOKENS_SHA256 is empty, so no caller can be authenticated', 500, { expose: false, hint: ownHint('ApiNotConfigured') });
         }

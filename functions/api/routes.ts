@@ -4,7 +4,8 @@ import { BadRequestError, PayloadTooLargeError } from '../../shared/errors';
 import type { HttpRequest } from '../../shared/fc/httpEvent';
 import { scoreImage } from '../../shared/images';
 import type { MnsPushVerifier } from '../../shared/mnsPush';
-import type { SidecarStore } from '../../shared/oss';
+import type { ProbeStore, SidecarStore } from '../../shared/oss';
+import { deepHealth } from '../../shared/health';
 import type { Invocation, Runtime } from '../../shared/runtime';
 import { receiveTaskPush } from '../../shared/taskPush';
 import { previewDocument, refreshPreview, submitDocumentConvert, submitMediaConvert, taskStatus } from '../../shared/tasks';
@@ -18,14 +19,15 @@ export interface RouteResult {
 export interface ApiServices {
   mnsPush(): MnsPushVerifier;
   sidecars(credentials: Credentials): SidecarStore;
+  probes(credentials: Credentials): ProbeStore;
 }
 
 export interface Route {
   method: string;
   /** Literal segments, or `{name}` for a parameter. */
   path: string;
-  /** No bearer token: the route authenticates its caller itself, or needs none. */
-  public?: boolean;
+  /** No bearer token: the route authenticates its caller itself, or needs none. A function decides per request. */
+  public?: boolean | ((request: HttpRequest) => boolean);
   handle(request: HttpRequest, runtime: Runtime, invocation: Invocation, params: Record<string, string>, services: ApiServices): Promise<RouteResult>;
 }
 
@@ -51,12 +53,21 @@ export function jsonBody(request: HttpRequest): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+/** `deep` present with any value but `0`/`false`. */
+const isDeep = (request: HttpRequest): boolean => request.query.deep !== undefined && !/^(0|false)$/i.test(request.query.deep);
+
 export const routes: Route[] = [
   {
     method: 'GET',
     path: '/healthz',
-    public: true,
-    handle: async () => ({ status: 200, body: { status: 'ok' } }),
+    // Shallow and public; `?deep=1` runs the whole chain with the function's role (shared/health.ts), so it writes
+    // (a probe object) and calls STS and IMM: only with a bearer token.
+    public: (request) => !isDeep(request),
+    handle: async (request, runtime, invocation, _params, services) => {
+      if (!isDeep(request)) return { status: 200, body: { status: 'ok' } };
+      const report = await deepHealth(runtime, invocation, services.probes(invocation.credentials));
+      return { status: report.ok ? 200 : 503, body: report };
+    },
   },
   {
     method: 'POST',

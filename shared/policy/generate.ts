@@ -87,6 +87,12 @@ export interface GeneratedPolicies {
 /** shared/config.ts PENDING_DIR; repeated here because shared/policy has no runtime dependencies (a test keeps them equal). */
 export const PENDING_DIR = '_pending/';
 
+/**
+ * shared/scope.ts PROBE_DIR: the deep health check's own folder under the input prefix, where the function writes
+ * and deletes one probe image (shared/health.ts). Repeated for the same reason as PENDING_DIR (a test keeps them equal).
+ */
+export const PROBE_DIR = '.imm-bridge-probe/';
+
 /** Tasks write outputs; without these operations IMM only reads. */
 const WRITING_OPERATIONS: readonly ImmOperation[] = ['CreateMediaConvertTask', 'CreateOfficeConversionTask'];
 
@@ -129,6 +135,8 @@ export function generatePolicies(c: DeployConfig): GeneratedPolicies {
           Condition: { StringLike: { 'oss:Prefix': [`${pending}*`] } },
         },
         { Sid: 'ClearPendingMarkers', Effect: 'Allow', Action: ['oss:DeleteObject'], Resource: [objects(pending)] },
+        // The deep health check writes a probe image where IMM reads inputs and deletes it: its own folder only.
+        { Sid: 'HealthProbe', Effect: 'Allow', Action: ['oss:PutObject', 'oss:DeleteObject'], Resource: [objects(`${c.inputPrefix}${PROBE_DIR}`)] },
       ],
     },
     operatorTrustPolicy: {

@@ -1,6 +1,7 @@
 import { validateDeployConfig } from '../../cli/generate';
 import { PENDING_DIR as CONFIG_PENDING_DIR } from '../../shared/config';
-import { PENDING_DIR } from '../../shared/policy/generate';
+import { PENDING_DIR, PROBE_DIR } from '../../shared/policy/generate';
+import { PROBE_DIR as SCOPE_PROBE_DIR } from '../../shared/scope';
 import {
   authorizeAssumeRole,
   authorizeIdentity,
@@ -169,6 +170,9 @@ describe('generated policies, the flow they allow and nothing more', () => {
     ['the function deletes a pending marker', FUNCTION, 'oss:DeleteObject', object('results/_pending/incoming/a/b.jpg.9F0A.json'), {}],
     ['the reconciler lists the pending markers', FUNCTION, 'oss:ListObjects', BUCKET, { 'oss:Prefix': 'results/_pending/' }],
     ['the reconciler heads an input, to see whether that version still exists', FUNCTION, 'oss:GetObject', object('incoming/a/b.jpg'), {}],
+    ['the deep health check writes its probe image', FUNCTION, 'oss:PutObject', object('incoming/.imm-bridge-probe/0b1c.jpg'), {}],
+    ['the deep health check deletes its probe image', FUNCTION, 'oss:DeleteObject', object('incoming/.imm-bridge-probe/0b1c.jpg'), {}],
+    ['imm reads the probe image', IMM, 'oss:GetObject', object('incoming/.imm-bridge-probe/0b1c.jpg'), {}],
   ];
 
   it.each(needed)('allows what the flow needs: %s', (_name, principal, action, resource, context) => {
@@ -223,6 +227,8 @@ describe('generated policies, the flow they allow and nothing more', () => {
     ['the function lists the pending markers of another bucket', FUNCTION, 'oss:ListObjects', 'acs:oss:*:' + DATA + ':other-bucket', { 'oss:Prefix': 'results/_pending/' }],
     ['the function deletes a claim', FUNCTION, 'oss:DeleteObject', object('results/incoming/a/b.jpg.9F0A.claim'), {}],
     ['the function calls imm directly', FUNCTION, 'imm:DetectImageScore', PROJECT, {}],
+    ['the function writes next to the probe folder', FUNCTION, 'oss:PutObject', object('incoming/.imm-bridge-probe.jpg'), {}],
+    ['the function deletes an input beside the probe folder', FUNCTION, 'oss:DeleteObject', object('incoming/.imm-bridge-probeX/a.jpg'), {}],
   ];
 
   it.each(notNeeded)('denies what the flow does not need: %s', (_name, principal, action, resource, context) => {
@@ -240,6 +246,11 @@ describe('generated policies, the flow they allow and nothing more', () => {
   it('grants on the same marker directory the functions write to', () => {
     // Act / Assess
     expect(PENDING_DIR).toBe(CONFIG_PENDING_DIR);
+  });
+
+  it('grants the probe folder on-upload ignores', () => {
+    // Act / Assess
+    expect(PROBE_DIR).toBe(SCOPE_PROBE_DIR);
   });
 
   it('lets imm write outputs only when an operation in use writes them', () => {

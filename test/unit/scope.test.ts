@@ -2,7 +2,7 @@
 // STS or IMM call (issue 11).
 import { loadConfig } from '../../shared/config';
 import { AppError } from '../../shared/errors';
-import { apiLocation, apiScope, decideScope, uploadScope, type Scope } from '../../shared/scope';
+import { apiLocation, apiScope, decideScope, isProbeKey, uploadScope, type Scope } from '../../shared/scope';
 
 const config = loadConfig({ IMM_PROJECT: 'immtest', REGION: 'cn-hangzhou', ALLOWED_BUCKETS: 'test-bucket-2024', API_PREFIXES: 'incoming/,shared/docs/' });
 const api: Scope = apiScope(config);
@@ -78,5 +78,15 @@ describe('apiLocation', () => {
     // Assess
     expect(error).toMatchObject({ statusCode, code, expose: true });
     expect(error.hint).toBeTruthy();
+  });
+});
+
+describe('probe keys', () => {
+  it('are the deep health check folder under INPUT_PREFIX and nothing beside it', () => {
+    // Act / Assess
+    expect(isProbeKey('incoming/.imm-bridge-probe/0b1c.jpg', 'incoming/')).toBe(true);
+    expect(isProbeKey('incoming/.imm-bridge-probe.jpg', 'incoming/')).toBe(false);
+    expect(isProbeKey('incoming/a/.imm-bridge-probe/x.jpg', 'incoming/')).toBe(false);
+    expect(isProbeKey('.imm-bridge-probe/x.jpg', 'incoming/')).toBe(false);
   });
 });
