@@ -151,7 +151,7 @@ async function checkFunction(fn: FunctionSpecFromYaml, target: DeployTarget, pro
         continue;
       }
       if (arn.account !== target.accountId) {
-        problems.push(`${where}.sourceArn names account ${arn.account || '(none)'}: FC triggers use resources of the deploying account (${target.accountId}); ${trigger.type === 'mns_topic' ? "for another account's topic, subscribe the api's HTTP endpoint instead (README, Task notifications)" : 'deploy the function in the bucket owner\'s account'}`);
+        problems.push(`${where}.sourceArn names account ${arn.account || '(none)'}: FC triggers use resources of the deploying account (${target.accountId}); ${trigger.type === 'mns_topic' ? "for another account's topic, subscribe the api's HTTP endpoint instead (docs/deployed-shape.md, Task notifications)" : 'deploy the function in the bucket owner\'s account'}`);
         continue;
       }
       if (arn.region !== target.region) problems.push(`${where}.sourceArn is in region \`${arn.region}\`, the function in \`${target.region}\``);

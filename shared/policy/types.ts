@@ -23,7 +23,7 @@ export interface Reason {
   effect: Effect;
 }
 
-/** Condition context: key → value(s). A missing key is `undefined` (see README "missing condition keys"). */
+/** Condition context: key → value(s). A missing key is `undefined` (see docs/policy-kit.md, "missing condition keys"). */
 export type ConditionContext = Record<string, string | readonly string[] | undefined>;
 
 /**

@@ -12,7 +12,7 @@ import { sofficeAvailable } from '../../local/imm/office';
 export async function libreOfficeAvailable(): Promise<boolean> {
   const available = await sofficeAvailable();
   if (!available && process.env.REQUIRE_SOFFICE === '1') {
-    throw new Error('REQUIRE_SOFFICE=1 but `soffice --version` fails: install LibreOffice (see README, Test)');
+    throw new Error('REQUIRE_SOFFICE=1 but `soffice --version` fails: install LibreOffice (see docs/local-stack.md, Tests)');
   }
   return available;
 }

@@ -8,7 +8,7 @@ import { checkSYaml, validateSYaml } from '../../scripts/sYaml';
 const root = path.join(__dirname, '..', '..');
 const schema = JSON.parse(readFileSync(path.join(root, '..', 'shared', 'data', 'fc3-schema.json'), 'utf8')) as object;
 const sYaml = readFileSync(path.join(root, 's.yaml'), 'utf8');
-// What a real cross-account deployment exports before `s deploy` (README, Deploy).
+// What a real cross-account deployment exports before `s deploy` (docs/deploy.md, step 2).
 const deployEnv = {
   BUCKET: 'acme-media-in',
   ALLOWED_BUCKETS: 'acme-media-in',
