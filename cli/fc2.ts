@@ -11,11 +11,29 @@ export interface Fc2Response<T = unknown> {
 export interface Fc2Client {
   version: string;
   get<T = unknown>(path: string, query?: Record<string, string> | null, headers?: Record<string, string>): Promise<Fc2Response<T>>;
+  post<T = unknown>(path: string, body: string | Buffer | object, headers?: Record<string, string>, queries?: Record<string, string> | null): Promise<Fc2Response<T>>;
 }
 
-interface Fc2Module {
-  new (accountId: string, config: { accessKeyID: string; accessKeySecret: string; securityToken?: string; region: string; endpoint?: string; secure?: boolean; timeout?: number }): Fc2Client;
+export interface Fc2Config {
+  accessKeyID: string;
+  accessKeySecret: string;
+  securityToken?: string;
+  region: string;
+  endpoint?: string;
+  secure?: boolean;
+  timeout?: number;
+  /** Sent with every request (lib/client.js merges them over its own headers before signing). */
+  headers?: Record<string, string>;
 }
+
+export interface Fc2Module {
+  new (accountId: string, config: Fc2Config): Fc2Client;
+  /** fc2's own signer (lib/client.js); the tests use it as the oracle for the local FC's verifier. */
+  getSignature(accessKeyID: string, accessKeySecret: string, method: string, path: string, headers: Record<string, string | number>, queries: Record<string, string> | null): string;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const FC2 = (): Fc2Module => require('@alicloud/fc2') as Fc2Module;
 
 export interface Fc3Target {
   accountId: string;
@@ -25,17 +43,19 @@ export interface Fc3Target {
   securityToken?: string;
   /** Without it fc2 addresses `https://<accountId>.<region>.fc.aliyuncs.com` (lib/client.js). */
   endpoint?: string;
+  /** Extra headers sent with every request. */
+  headers?: Record<string, string>;
 }
 
 export function fc3Client(target: Fc3Target): Fc2Client {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const FC2 = require('@alicloud/fc2') as Fc2Module;
-  const client = new FC2(target.accountId, {
+  const Client = FC2();
+  const client = new Client(target.accountId, {
     accessKeyID: target.accessKeyId,
     accessKeySecret: target.accessKeySecret,
     securityToken: target.securityToken,
     region: target.region,
     ...(target.endpoint ? { endpoint: target.endpoint } : { secure: true }),
+    ...(target.headers ? { headers: target.headers } : {}),
     timeout: 30_000,
   });
   client.version = '2023-03-30';
